@@ -1,0 +1,88 @@
+"""Who is using the dashboard, and what they may see.
+
+With no user accounts the catalog runs in local single-user mode: everyone at this
+(localhost-bound) dashboard is the local curator with every role. Once accounts exist,
+every page requires a login; the session remembers only the user's id, and every write
+re-reads the user inside its own transaction, because the data layer (not the page)
+checks the role — a viewer cannot reach a write action by crafting a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+import db
+
+SESSION_USER_KEY = "user_id"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A plain snapshot of the signed-in user, safe to keep after the transaction ends."""
+
+    id: int
+    username: str
+    display_name: str
+    role: db.Role
+    is_local: bool
+
+    def may(self, role: db.Role) -> bool:
+        """Whether the user's role reaches ``role`` (roles ladder: viewer < curator < ...)."""
+        return self.role.rank >= role.rank
+
+    @property
+    def label(self) -> str:
+        name = self.display_name or self.username
+        return "local curator (single-user mode)" if self.is_local else f"{name} ({self.role.value})"
+
+
+def _snapshot(user: db.User) -> Viewer:
+    return Viewer(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name or "",
+        role=user.role,
+        is_local=bool(user.is_local),
+    )
+
+
+def current_viewer(catalog: db.Catalog) -> Viewer | None:
+    """The local user in single-user mode, the signed-in user, or None (login needed)."""
+    with catalog.session() as session:
+        if db.is_local_mode(session=session):
+            return _snapshot(db.get_local_user(session=session))
+        user_id = st.session_state.get(SESSION_USER_KEY)
+        if user_id is None:
+            return None
+        user = db.get_user(session=session, user_id=user_id)
+        if user is None or not user.active or user.is_local:
+            st.session_state.pop(SESSION_USER_KEY, None)
+            return None
+        return _snapshot(user)
+
+
+def acting_user(session: Session, viewer: Viewer) -> db.User:
+    """The viewer's user row inside ``session``, for data-layer calls that take an actor."""
+    if viewer.is_local:
+        return db.get_local_user(session=session)
+    user = db.get_user(session=session, user_id=viewer.id)
+    if user is None or not user.active:
+        raise db.AuthenticationFailed("your account is no longer active; sign in again")
+    return user
+
+
+def sign_in(catalog: db.Catalog, username: str, password: str) -> Viewer:
+    """Check the password (the data layer hashes and compares) and remember the user."""
+    with catalog.session() as session:
+        viewer = _snapshot(db.authenticate(session=session, username=username, password=password))
+    st.session_state[SESSION_USER_KEY] = viewer.id
+    return viewer
+
+
+def sign_out() -> None:
+    """End the session: forget the user and everything the pages kept for them."""
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]

@@ -1,0 +1,43 @@
+"""Long-lived resources shared by every page: the open catalog and cached image copies.
+
+The catalog (database engine, file store) is opened once per server process and the
+schema upgraded on that first open, so a fresh machine needs no set-up step. Image copies
+are keyed by the SHA-256 of the file they come from: content-addressed, they never go stale.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import db
+
+
+@st.cache_resource(show_spinner="Opening the catalog…")
+def _open_catalog(database_url: str, store_dir: str, data_dir: str) -> db.Catalog:
+    settings = db.load_settings(data_dir=data_dir, database_url=database_url, store_dir=store_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return db.open_catalog(settings, upgrade=True)
+
+
+def get_catalog() -> db.Catalog:
+    """The catalog named by the ``FINDCOLOR_*`` environment (``./data`` by default).
+
+    Cached per location, so tests (and a server restarted with other settings) never get a
+    catalog opened for another folder.
+    """
+    settings = db.load_settings()
+    return _open_catalog(settings.database_url, str(settings.store_dir), str(settings.data_dir))
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def thumbnail_bytes(sha256: str) -> bytes:
+    """The cached JPEG thumbnail of a stored image (made on first use by the file store)."""
+    catalog = get_catalog()
+    return db.thumbnail_path(catalog=catalog, sha256=sha256).read_bytes()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def display_bytes(sha256: str) -> bytes:
+    """The cached display-size JPEG of a stored image (what the workspace shows)."""
+    catalog = get_catalog()
+    return db.display_path(catalog=catalog, sha256=sha256).read_bytes()

@@ -1,0 +1,106 @@
+"""The Find Color catalog: photo archive records, colorization candidates, review, file store,
+import, provenance export. The dashboard and the CLI both go through these functions; no
+queries are written anywhere else.
+
+Opening and transactions
+------------------------
+::
+
+    import db
+    catalog = db.open_catalog()            # settings from FINDCOLOR_* env vars; upgrades the schema
+    with catalog.session() as session:     # one transaction: commit on success, rollback on error
+        actor = db.get_local_user(session=session)   # local single-user mode (no accounts exist)
+        page = db.list_photos(session=session, filters=db.PhotoFilter(era="Korean War"), page=1)
+
+Data-access functions never commit; they flush so ids are set. Every change writes an
+:class:`AuditEvent`. Every user-facing failure is a :class:`db.errors.CatalogError`
+(a :class:`findcolor.errors.FindColorError`) with a one-line message.
+
+Public API (all keyword-only)
+-----------------------------
+Settings and opening (``db.settings``, ``db.catalog``, ``db.migrate``)::
+
+    load_settings(environ=None, **overrides) -> Settings
+    open_catalog(settings: Settings | None = None, *, upgrade: bool = True) -> Catalog
+    Catalog.settings / .engine / .store ; Catalog.session() -> ContextManager[Session] ; Catalog.close()
+    upgrade_database(url: str, revision="head") / downgrade_database(url: str, revision: str)
+
+Users, roles, local mode (``db.users``; roles ladder viewer < curator < reviewer < admin)::
+
+    is_local_mode(*, session) -> bool                       # True while no user accounts exist
+    get_local_user(*, session) -> User                      # the built-in local curator (every role)
+    create_user(*, session, actor: User | None, username, password, role, display_name="") -> User
+        # actor None is allowed only for the very first account (bootstrap), which must be admin
+    authenticate(*, session, username, password) -> User    # AuthenticationFailed
+    list_users(*, session) -> list[User];  get_user(*, session, user_id) -> User | None
+    get_user_by_name(*, session, username) -> User | None
+    set_user_role(*, session, actor, user_id, role) -> User
+    set_user_password(*, session, actor, user_id, password) -> User
+    set_user_active(*, session, actor, user_id, active: bool) -> User
+    has_role(user, role) -> bool;  require_role(user, role, action: str) -> None   # PermissionDenied
+    four_eyes_applies(*, session, settings) -> bool         # settings.four_eyes and not local mode
+
+Vocabularies (``db.vocabulary``)::
+
+    list_terms(*, session, kind: TermKind | str) -> list[VocabularyTerm]      # "era" / "event"
+    get_term(*, session, kind, name) -> VocabularyTerm | None
+    add_term(*, session, actor, kind, name, year_from=None, year_to=None, description="") -> VocabularyTerm
+
+Photos (``db.photos``)::
+
+    get_photo(*, session, photo_id) -> Photo | None
+    get_photo_by_sha256(*, session, sha256) -> Photo | None
+    PhotoFilter(era=None, event=None, status=None, search=None, tag=None, year_from=None, year_to=None)
+    list_photos(*, session, filters=PhotoFilter(), sort="date", page=1, per_page=50) -> PhotoPage
+        # sort: "date", "-date", "title", "newest", "oldest"; PhotoPage(items, total, page, per_page, pages)
+    count_photos_by_status(*, session, filters=PhotoFilter()) -> dict[PhotoStatus, int]
+    update_photo(*, session, actor, photo_id, changes: Mapping[str, object]) -> Photo
+        # descriptive fields only: title, description, date_text, year_from, year_to, place,
+        # source, rights, identifier, era, event (names), tags (list[str])
+
+Files (``db.store``; content-addressed by SHA-256, written atomically, never rewritten)::
+
+    catalog.store.path(sha256) -> Path;  catalog.store.read_bytes(sha256) -> bytes
+    catalog.store.derivative(sha256, max_side, *, max_pixels) -> Path   # cached JPEG preview
+    thumbnail_path(*, catalog, sha256) -> Path;  display_path(*, catalog, sha256) -> Path
+
+Import (``db.ingest``)::
+
+    import_paths(*, session, store, settings, actor, paths, metadata_csv=None, defaults=None) -> ImportReport
+    import_bytes(*, session, store, settings, actor, filename, data: bytes, metadata=None) -> ImportOutcome
+        # ImportOutcome(source, status: "imported" | "duplicate" | "failed", message, photo_id, sha256)
+        # ImportReport(outcomes).imported / .duplicates / .failed  (lists of outcomes)
+
+Colorizations and review (``db.colorizations``, ``db.review``)::
+
+    create_colorization(*, session, store, settings, actor, photo_id, hints, engine, output_png: bytes,
+                        model_name="", model_version="", weights_sha256=None, parameters=None,
+                        provenance_note="") -> Colorization           # curators only
+    get_colorization(*, session, colorization_id) -> Colorization | None
+    list_colorizations(*, session, photo_id=None, status=None, limit=None) -> list[Colorization]
+    get_approved_colorization(*, session, photo_id) -> Colorization | None
+    approve_colorization(*, session, settings, actor, colorization_id, note="") -> Colorization
+    reject_colorization(*, session, settings, actor, colorization_id, note="") -> Colorization
+        # reviewers only; four-eyes; approving supersedes the photo's previous approved one;
+        # reviewed records are immutable (RecordImmutable)
+
+Palette memory and era palettes (``db.references``, ``db.palettes``)::
+
+    list_reference_colors(*, session, era=None, event=None, search=None) -> list[ReferenceColor]
+    get_reference_color(*, session, name) -> ReferenceColor | None
+    add_reference_color(*, session, actor, name, hex, description="", citation="", era=None,
+                        event=None, place="") -> ReferenceColor
+    update_reference_color(*, session, actor, name, changes: Mapping[str, object]) -> ReferenceColor
+    approved_palettes(*, session, era=None, event=None, limit=1000) -> list[ColorizationPalette]
+        # per approved colorization: colorization_id, photo_id, hints, palette (ab histogram, colours)
+    combined_palette(*, session, era=None, event=None, colors=8) -> list[PaletteEntry]   # (hex, weight)
+
+Export, fixity, audit (``db.export``, ``db.verify``, ``db.audit``)::
+
+    export_bag(*, session, store, out_path, era=None, event=None, actor=None) -> ExportReport
+        # BagIt zip of approved colorizations with originals, XMP-tagged outputs, metadata.csv/json
+    read_xmp(path_or_bytes) -> dict[str, str]                # fields of an exported PNG's XMP packet
+    verify_store(*, session, store) -> FixityReport          # .checked, .missing, .altered, .ok
+    list_audit_events(*, session, entity_type=None, entity_id=None, limit=200) -> list[AuditEvent]
+"""
+

@@ -1,0 +1,5 @@
+import sys
+
+from findcolor.cli import main
+
+sys.exit(main())

@@ -1,0 +1,114 @@
+"""The ``findcolor`` console command.
+
+``findcolor colorize IN [--hints H.json] [--engine auto|neural|classical] -o OUT`` and
+``findcolor --version`` live here; the catalog commands (import, export, verify, db,
+user) are registered by ``db.cli`` when that package is installed, loaded lazily so the
+library itself never depends on the catalog.
+
+Every failure a user can cause ends as one line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+
+from findcolor import __version__
+from findcolor.errors import FindColorError
+from findcolor.imageio import DEFAULT_MAX_PIXELS
+from findcolor.pipeline import ENGINE_NAMES, colorize
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+_OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
+
+
+def _save_atomically(image, path: str) -> None:
+    """Write to a temporary file beside ``path`` and rename: a crash never leaves half an image."""
+    extension = os.path.splitext(path)[1].lower()
+    if extension not in _OUTPUT_FORMATS:
+        raise FindColorError(f"{path}: unsupported output type {extension or '(none)'} (use .png, .jpg, .tif or .webp)")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FindColorError(f"{path}: output folder {directory} does not exist")
+    options = {"quality": 95} if _OUTPUT_FORMATS[extension] in ("JPEG", "WEBP") else {}
+    handle, temporary = tempfile.mkstemp(prefix=".findcolor-", suffix=extension, dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            image.save(stream, format=_OUTPUT_FORMATS[extension], **options)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _run_colorize(args: argparse.Namespace) -> int:
+    if os.path.abspath(args.output) == os.path.abspath(args.input):
+        raise FindColorError(f"{args.output}: refusing to overwrite the original scan; choose another output path")
+    image = colorize(args.input, args.hints, engine=args.engine, working_side=args.working_side, max_pixels=args.max_pixels)
+    _save_atomically(image, args.output)
+    logging.getLogger("findcolor").info("wrote %s (%dx%d)", args.output, image.width, image.height)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="findcolor", description="Faithful, hint-guided colorization of historical photographs."
+    )
+    parser.add_argument("--version", action="version", version=f"findcolor {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("colorize", help="colorize one photo following a hints file")
+    run.add_argument("input", help="the black-and-white scan (never modified)")
+    run.add_argument("-o", "--output", required=True, help="where to write the colour image (.png, .jpg, .tif, .webp)")
+    run.add_argument("--hints", help="hints JSON file (format version 1, see README)")
+    run.add_argument("--engine", choices=ENGINE_NAMES, default="auto", help="colorization engine (default: auto)")
+    run.add_argument("--working-side", type=int, default=None, help="longer side of the working resolution in pixels")
+    run.add_argument(
+        "--max-pixels",
+        type=int,
+        default=int(os.environ.get("FINDCOLOR_MAX_PIXELS", DEFAULT_MAX_PIXELS)),
+        help=f"refuse larger images (default {DEFAULT_MAX_PIXELS:,}; env FINDCOLOR_MAX_PIXELS)",
+    )
+    run.set_defaults(handler=_run_colorize)
+
+    try:
+        from db.cli import register_commands
+    except ImportError:  # the catalog is optional for library-only installs
+        pass
+    else:
+        register_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USER_ERROR
+    try:
+        return int(args.handler(args) or 0)
+    except FindColorError as exc:
+        print(f"findcolor: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("findcolor: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        print("findcolor: error: out of memory (try a smaller --max-pixels or --working-side)", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

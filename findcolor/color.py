@@ -1,0 +1,209 @@
+"""Colour science: sRGB <-> CIELAB (D65, 2° observer), for numpy arrays and torch tensors.
+
+All of Find Color works in CIELAB because it separates what a black-and-white photo
+already knows (lightness L) from what we predict (chroma a, b). The constants that
+normalise Lab for the network live here and nowhere else.
+
+Conventions: sRGB values are floats in [0, 1]; L in [0, 100]; a, b roughly in
+[-110, 110]. Numpy functions take ``(..., 3)`` arrays (channels last); torch functions
+take ``(B, 3, H, W)`` tensors (channels first), are differentiable and follow the
+tensor's device and dtype.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+# Network normalisation (Zhang et al. 2016/2017): L_net = (L - L_CENTER) / L_NORM, ab_net = ab / AB_NORM.
+L_CENTER = 50.0
+L_NORM = 100.0
+AB_NORM = 110.0
+
+# D65 reference white (CIE 1931 2°), XYZ scaled so that Y = 1.
+WHITE_D65 = (0.95047, 1.0, 1.08883)
+
+# IEC 61966-2-1 sRGB primaries, linear RGB -> XYZ.
+RGB_TO_XYZ = np.array(
+    [
+        [0.4124564, 0.3575761, 0.1804375],
+        [0.2126729, 0.7151522, 0.0721750],
+        [0.0193339, 0.1191920, 0.9503041],
+    ],
+    dtype=np.float64,
+)
+XYZ_TO_RGB = np.linalg.inv(RGB_TO_XYZ)
+
+_EPSILON = 216.0 / 24389.0  # (6/29)^3: where the CIELAB cube root meets its linear segment
+_KAPPA = 24389.0 / 27.0
+
+
+# ---------------------------------------------------------------------------- numpy
+
+
+def srgb_to_linear(rgb: np.ndarray) -> np.ndarray:
+    """Undo the sRGB transfer curve (values in [0, 1])."""
+    rgb = np.asarray(rgb, dtype=np.float32)
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
+    """Apply the sRGB transfer curve; input is clipped to [0, 1] first."""
+    linear = np.clip(np.asarray(linear, dtype=np.float32), 0.0, 1.0)
+    return np.where(
+        linear <= 0.0031308, linear * 12.92, 1.055 * np.power(linear, 1.0 / 2.4) - 0.055
+    ).astype(np.float32)
+
+
+def _f(t: np.ndarray) -> np.ndarray:
+    return np.where(t > _EPSILON, np.cbrt(t), (_KAPPA * t + 16.0) / 116.0)
+
+
+def _f_inv(t: np.ndarray) -> np.ndarray:
+    return np.where(t**3 > _EPSILON, t**3, (116.0 * t - 16.0) / _KAPPA)
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB ``(..., 3)`` in [0, 1] -> CIELAB ``(..., 3)`` float32."""
+    linear = srgb_to_linear(rgb)
+    xyz = linear @ RGB_TO_XYZ.T.astype(np.float32)
+    xyz = xyz / np.asarray(WHITE_D65, dtype=np.float32)
+    fx, fy, fz = _f(xyz[..., 0]), _f(xyz[..., 1]), _f(xyz[..., 2])
+    lab = np.stack([116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)], axis=-1)
+    return lab.astype(np.float32)
+
+
+def lab_to_linear_rgb(lab: np.ndarray) -> np.ndarray:
+    """CIELAB ``(..., 3)`` -> linear RGB ``(..., 3)``, *not* clipped (out-of-gamut values leave [0, 1])."""
+    lab = np.asarray(lab, dtype=np.float32)
+    fy = (lab[..., 0] + 16.0) / 116.0
+    fx = fy + lab[..., 1] / 500.0
+    fz = fy - lab[..., 2] / 200.0
+    xyz = np.stack([_f_inv(fx), _f_inv(fy), _f_inv(fz)], axis=-1) * np.asarray(WHITE_D65, dtype=np.float32)
+    return (xyz @ XYZ_TO_RGB.T.astype(np.float32)).astype(np.float32)
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """CIELAB ``(..., 3)`` -> sRGB ``(..., 3)`` in [0, 1] (out-of-gamut values are clipped)."""
+    return linear_to_srgb(lab_to_linear_rgb(lab))
+
+
+def lightness_from_luminance(y: np.ndarray) -> np.ndarray:
+    """CIE lightness L* from relative luminance Y in [0, 1] (the gray axis of Lab)."""
+    y = np.asarray(y, dtype=np.float32)
+    return (116.0 * _f(y) - 16.0).astype(np.float32)
+
+
+def luminance_from_lightness(lightness: np.ndarray) -> np.ndarray:
+    """Relative luminance Y in [0, 1] from CIE lightness L*."""
+    return _f_inv((np.asarray(lightness, dtype=np.float32) + 16.0) / 116.0).astype(np.float32)
+
+
+def hex_to_rgb(color: str) -> tuple[float, float, float]:
+    """``"#a03020"`` or ``"#a32"`` -> sRGB floats in [0, 1]. Raises ``ValueError`` on anything else."""
+    text = color.strip().lstrip("#") if isinstance(color, str) else ""
+    if not isinstance(color, str) or not color.strip().startswith("#") or len(text) not in (3, 6):
+        raise ValueError(f"{color!r} is not a hex colour like '#a03020'")
+    if len(text) == 3:
+        text = "".join(c * 2 for c in text)
+    try:
+        value = int(text, 16)
+    except ValueError:
+        raise ValueError(f"{color!r} is not a hex colour like '#a03020'") from None
+    return ((value >> 16) / 255.0, ((value >> 8) & 0xFF) / 255.0, (value & 0xFF) / 255.0)
+
+
+def rgb_to_hex(rgb: tuple[float, float, float] | np.ndarray) -> str:
+    """sRGB floats in [0, 1] -> ``"#rrggbb"`` (lower case)."""
+    r, g, b = (int(round(float(np.clip(c, 0.0, 1.0)) * 255.0)) for c in rgb)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def hex_to_lab(color: str) -> tuple[float, float, float]:
+    """``"#a03020"`` -> (L, a, b)."""
+    lab = rgb_to_lab(np.asarray(hex_to_rgb(color), dtype=np.float32))
+    return float(lab[0]), float(lab[1]), float(lab[2])
+
+
+def lab_to_hex(lab: tuple[float, float, float] | np.ndarray) -> str:
+    """(L, a, b) -> ``"#rrggbb"`` (clipped into the sRGB gamut)."""
+    return rgb_to_hex(lab_to_rgb(np.asarray(lab, dtype=np.float32)))
+
+
+# ---------------------------------------------------------------------------- torch
+
+
+def _torch_matrix(matrix: np.ndarray, like: torch.Tensor) -> torch.Tensor:
+    return torch.as_tensor(matrix, dtype=like.dtype, device=like.device)
+
+
+def _torch_white(like: torch.Tensor) -> torch.Tensor:
+    return torch.as_tensor(WHITE_D65, dtype=like.dtype, device=like.device).view(1, 3, 1, 1)
+
+
+def _f_torch(t: torch.Tensor) -> torch.Tensor:
+    # clamp inside the cube root keeps the gradient finite at 0
+    return torch.where(t > _EPSILON, t.clamp_min(_EPSILON) ** (1.0 / 3.0), (_KAPPA * t + 16.0) / 116.0)
+
+
+def _f_inv_torch(t: torch.Tensor) -> torch.Tensor:
+    return torch.where(t**3 > _EPSILON, t**3, (116.0 * t - 16.0) / _KAPPA)
+
+
+def rgb_to_lab_torch(rgb: torch.Tensor) -> torch.Tensor:
+    """sRGB ``(B, 3, H, W)`` in [0, 1] -> CIELAB ``(B, 3, H, W)``; differentiable."""
+    linear = torch.where(rgb <= 0.04045, rgb / 12.92, ((rgb.clamp_min(0.04045) + 0.055) / 1.055) ** 2.4)
+    xyz = torch.einsum("ij,bjhw->bihw", _torch_matrix(RGB_TO_XYZ, rgb), linear) / _torch_white(rgb)
+    f = _f_torch(xyz)
+    fx, fy, fz = f[:, 0:1], f[:, 1:2], f[:, 2:3]
+    return torch.cat([116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)], dim=1)
+
+
+def _lab_to_linear_torch(lab: torch.Tensor) -> torch.Tensor:
+    """CIELAB ``(B, 3, ...)`` -> linear RGB, not clipped."""
+    fy = (lab[:, 0:1] + 16.0) / 116.0
+    f = torch.cat([fy + lab[:, 1:2] / 500.0, fy, fy - lab[:, 2:3] / 200.0], dim=1)
+    white = torch.as_tensor(WHITE_D65, dtype=lab.dtype, device=lab.device).view(1, 3, *([1] * (lab.dim() - 2)))
+    return torch.einsum("ij,bj...->bi...", _torch_matrix(XYZ_TO_RGB, lab), _f_inv_torch(f) * white)
+
+
+def _linear_to_srgb_torch(linear: torch.Tensor) -> torch.Tensor:
+    linear = linear.clamp(0.0, 1.0)
+    return torch.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear.clamp_min(0.0031308) ** (1.0 / 2.4) - 0.055)
+
+
+def lab_to_rgb_torch(lab: torch.Tensor) -> torch.Tensor:
+    """CIELAB ``(B, 3, H, W)`` -> sRGB ``(B, 3, H, W)`` clipped to [0, 1]; differentiable inside the gamut."""
+    return _linear_to_srgb_torch(_lab_to_linear_torch(lab))
+
+
+_GAMUT_TOLERANCE = 1e-5
+
+
+def _in_gamut(linear: torch.Tensor) -> torch.Tensor:
+    return ((linear >= -_GAMUT_TOLERANCE) & (linear <= 1.0 + _GAMUT_TOLERANCE)).all(dim=1)
+
+
+def lab_to_rgb_keep_lightness(lightness: torch.Tensor, ab: torch.Tensor, *, steps: int = 12) -> torch.Tensor:
+    """Lab -> sRGB in [0, 1] *without* changing lightness where a colour is out of gamut.
+
+    Clipping RGB would alter L (a saturated red on a dark wall turns lighter or darker), but
+    the photo's lightness is the record and must survive. So where ``(L, a, b)`` is outside
+    sRGB we scale the chroma towards gray, by bisection, until it fits; gray with any L is
+    always inside. ``lightness`` is (H, W), ``ab`` is (H, W, 2); returns (H, W, 3).
+    """
+    height, width = lightness.shape
+    lab = torch.cat([lightness.reshape(1, 1, -1), ab.reshape(1, -1, 2).permute(0, 2, 1)], dim=1)  # (1, 3, N)
+    linear = _lab_to_linear_torch(lab)
+    outside = (~_in_gamut(linear))[0].nonzero().squeeze(1)
+    if outside.numel():
+        pixels = lab[:, :, outside]
+        low = torch.zeros_like(pixels[:, :1])  # chroma scales known to fit
+        high = torch.ones_like(pixels[:, :1])  # chroma scales known not to fit
+        for _ in range(steps):
+            middle = (low + high) / 2
+            fits = _in_gamut(_lab_to_linear_torch(torch.cat([pixels[:, :1], pixels[:, 1:] * middle], dim=1)))[:, None]
+            low = torch.where(fits, middle, low)
+            high = torch.where(fits, high, middle)
+        linear[:, :, outside] = _lab_to_linear_torch(torch.cat([pixels[:, :1], pixels[:, 1:] * low], dim=1))
+    return _linear_to_srgb_torch(linear)[0].permute(1, 0).reshape(height, width, 3)

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Create (or update) the project's virtual environment in .venv.
+# Usage: scripts/setup.sh [requirements-file]   (default requirements.txt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requirements="${1:-requirements.txt}"
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"

@@ -1,0 +1,147 @@
+"""End-to-end harness: the dashboard served by a real Streamlit server, driven by Chromium.
+
+The server is started from the test suite on a free port with its own empty data folder,
+and the browser is Debian's ``/usr/bin/chromium`` driven by Playwright (never a browser
+downloaded by ``playwright install``). A missing browser FAILS the tests instead of skipping
+them, so a CI machine without chromium cannot pass by silently testing nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("FINDCOLOR_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT_S = 90
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything in this folder is an end-to-end test (select or skip with ``-m e2e``)."""
+    for item in items:
+        item.add_marker(pytest.mark.e2e)
+
+
+@dataclass
+class DashboardServer:
+    """A running ``streamlit run dashboard/app.py`` and the catalog folder it uses."""
+
+    url: str
+    data_dir: Path
+    environment: dict[str, str]
+    log_path: Path
+
+    def run_cli(self, *arguments: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run the ``findcolor`` command against the same catalog as the server."""
+        return subprocess.run(
+            [sys.executable, "-m", "findcolor.cli", *arguments],
+            cwd=REPO_ROOT,
+            env=self.environment,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the dashboard server exited early:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"the dashboard server did not become healthy:\n{log_path.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def dashboard_environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment of a fresh catalog; tests may add accounts through the CLI before serving."""
+    data_dir = tmp_path_factory.mktemp("catalog")
+    environment = dict(os.environ)
+    environment["FINDCOLOR_DATA_DIR"] = str(data_dir)
+    environment.pop("FINDCOLOR_DATABASE_URL", None)
+    environment.pop("FINDCOLOR_STORE_DIR", None)
+    return environment
+
+
+@pytest.fixture(scope="session")
+def dashboard_server(dashboard_environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=dashboard_environment, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_healthy(url, process, log_path)
+        yield DashboardServer(
+            url=url,
+            data_dir=Path(dashboard_environment["FINDCOLOR_DATA_DIR"]),
+            environment=dashboard_environment,
+            log_path=log_path,
+        )
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); e2e tests are not optional")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser, dashboard_server: DashboardServer):  # type: ignore[no-untyped-def]
+    """A fresh browser context (own cookies, own Streamlit session) on a wide window."""
+    context = chromium_browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
