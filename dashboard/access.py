@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 import db
 
 SESSION_USER_KEY = "user_id"
+VIEWER_KEY = "_viewer"  # the Viewer snapshot app.py stores for the page it runs
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,14 @@ def current_viewer(catalog: db.Catalog) -> Viewer | None:
             st.session_state.pop(SESSION_USER_KEY, None)
             return None
         return _snapshot(user)
+
+
+def page_viewer() -> Viewer:
+    """The user app.py resolved for this run (pages are only reachable once there is one)."""
+    viewer = st.session_state.get(VIEWER_KEY)
+    if viewer is None:
+        st.stop()
+    return viewer
 
 
 def acting_user(session: Session, viewer: Viewer) -> db.User:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import streamlit as st
 
 import db
-from dashboard.access import Viewer, current_viewer, sign_out
-from dashboard.feedback import no_tracebacks, reported_errors
+from findcolor.errors import FindColorError
+from dashboard.access import VIEWER_KEY, Viewer, current_viewer, sign_out
+from dashboard.feedback import no_tracebacks
 from dashboard.resources import get_catalog
-from dashboard.session import RUN_COUNTER_KEY, VIEWER_KEY
 
 VIEWS = "views"
+RUN_COUNTER_KEY = "_run_counter"
 
 
 def pages_for(viewer: Viewer | None) -> list[st.Page]:
@@ -56,17 +57,18 @@ def mark_run_complete() -> None:
 def main() -> None:
     st.set_page_config(page_title="Find Color", page_icon=":material/palette:", layout="wide")
     with no_tracebacks():
-        viewer = None
-        catalog = None
-        with reported_errors("Check FINDCOLOR_DATA_DIR / FINDCOLOR_DATABASE_URL and restart the dashboard."):
-            catalog = get_catalog()
-            viewer = current_viewer(catalog)
-        if catalog is None:
-            return
-        st.session_state[VIEWER_KEY] = viewer
-        navigation = st.navigation(pages_for(viewer))
-        sidebar(viewer)
-        navigation.run()
+        try:
+            viewer = current_viewer(get_catalog())
+        except FindColorError as error:
+            st.error(
+                f"The catalog cannot be opened: {error}. "
+                "Check FINDCOLOR_DATA_DIR / FINDCOLOR_DATABASE_URL and restart the dashboard."
+            )
+        else:
+            st.session_state[VIEWER_KEY] = viewer
+            navigation = st.navigation(pages_for(viewer))
+            sidebar(viewer)
+            navigation.run()
     mark_run_complete()
 
 

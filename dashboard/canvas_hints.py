@@ -79,6 +79,12 @@ class CanvasMapping:
         return (self.scale_x + self.scale_y) / 2
 
 
+def fit_within(size: tuple[int, int], max_size: tuple[int, int]) -> tuple[int, int]:
+    """The largest (w, h) with ``size``'s aspect ratio inside ``max_size`` (never enlarged)."""
+    scale = min(1.0, max_size[0] / size[0], max_size[1] / size[1])
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
 def normalize_color(color: str) -> str:
     """``"#FF0000"`` / ``"#f00"`` -> ``"#ff0000"``; the picker and Fabric disagree on case."""
     text = color.strip().lower()
@@ -282,15 +288,20 @@ def rescale_hints(hints: Mapping[str, Any], factor_x: float, factor_y: float) ->
     """Hints in original pixels -> the same hints for an image resized by the given factors.
 
     The preview render colorizes the display-size copy, whose pixels are the original's
-    times ``factor``; global hints (palette, saturation) do not depend on size.
+    times ``factor``. Coordinates name pixel centres (hint format v1), so they map as
+    ``(x + 0.5) * factor - 0.5`` and the last pixel stays inside the smaller image.
+    Global hints (palette, saturation) do not depend on size.
     """
     length_factor = (factor_x + factor_y) / 2
+
+    def scale(x: float, y: float) -> tuple[float, float]:
+        return (float(x) + 0.5) * factor_x - 0.5, (float(y) + 0.5) * factor_y - 0.5
+
     scaled = dict(hints)
     scaled["points"] = [
         {
             **point,
-            "x": float(point["x"]) * factor_x,
-            "y": float(point["y"]) * factor_y,
+            **dict(zip(("x", "y"), scale(point["x"], point["y"]))),
             "radius": int(round(float(point.get("radius", 0)) * length_factor)),
         }
         for point in hints.get("points", [])
@@ -298,7 +309,7 @@ def rescale_hints(hints: Mapping[str, Any], factor_x: float, factor_y: float) ->
     scaled["strokes"] = [
         {
             **stroke,
-            "path": [[float(x) * factor_x, float(y) * factor_y] for x, y in stroke["path"]],
+            "path": [list(scale(x, y)) for x, y in stroke["path"]],
             "width": max(1.0, float(stroke.get("width", 1)) * length_factor),
         }
         for stroke in hints.get("strokes", [])

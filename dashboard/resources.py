@@ -41,3 +41,22 @@ def display_bytes(sha256: str) -> bytes:
     """The cached display-size JPEG of a stored image (what the workspace shows)."""
     catalog = get_catalog()
     return db.display_path(catalog=catalog, sha256=sha256).read_bytes()
+
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def _term_names(database_url: str, kind: str) -> list[str]:
+    with get_catalog().session() as session:
+        return [term.name for term in db.list_terms(session=session, kind=kind)]
+
+
+def term_names(kind: str) -> list[str]:
+    """Names of the era or event vocabulary, for filter and form choices.
+
+    Cached for a minute per catalog; pages that add a term call :func:`forget_terms`.
+    """
+    return _term_names(get_catalog().settings.database_url, kind)
+
+
+def forget_terms() -> None:
+    _term_names.clear()

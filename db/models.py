@@ -30,8 +30,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
+    true,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -112,8 +114,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))  # argon2id; None for the local user
-    is_local: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    is_local: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     def __repr__(self) -> str:

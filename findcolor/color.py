@@ -178,32 +178,64 @@ def lab_to_rgb_torch(lab: torch.Tensor) -> torch.Tensor:
 
 
 _GAMUT_TOLERANCE = 1e-5
+_F_INV_KNEE = 6.0 / 29.0  # f^-1(t) = t^3 above, linear below
+_CHUNK = 1 << 20  # pixels per block: keeps the working set in cache
 
 
-def _in_gamut(linear: torch.Tensor) -> torch.Tensor:
-    return ((linear >= -_GAMUT_TOLERANCE) & (linear <= 1.0 + _GAMUT_TOLERANCE)).all(dim=1)
+def _f_inv_fast(t: torch.Tensor) -> torch.Tensor:
+    return torch.where(t > _F_INV_KNEE, t * t * t, (116.0 * t - 16.0) / _KAPPA)
 
 
-def lab_to_rgb_keep_lightness(lightness: torch.Tensor, ab: torch.Tensor, *, steps: int = 12) -> torch.Tensor:
+def _linear_from_chroma(fy: torch.Tensor, y: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Linear RGB (3, N) for flat tensors: ``fy`` and ``y`` depend on L only, so callers compute them once."""
+    x = WHITE_D65[0] * _f_inv_fast(fy + a / 500.0)
+    z = WHITE_D65[2] * _f_inv_fast(fy - b / 200.0)
+    m = XYZ_TO_RGB
+    return torch.stack(
+        [
+            m[0, 0] * x + m[0, 1] * y + m[0, 2] * z,
+            m[1, 0] * x + m[1, 1] * y + m[1, 2] * z,
+            m[2, 0] * x + m[2, 1] * y + m[2, 2] * z,
+        ]
+    )
+
+
+def _fits(linear: torch.Tensor) -> torch.Tensor:
+    return (linear.amin(dim=0) >= -_GAMUT_TOLERANCE) & (linear.amax(dim=0) <= 1.0 + _GAMUT_TOLERANCE)
+
+
+def _keep_lightness_block(lightness: torch.Tensor, a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+    fy = (lightness + 16.0) / 116.0
+    y = WHITE_D65[1] * _f_inv_fast(fy)
+    linear = _linear_from_chroma(fy, y, a, b)
+    outside = (~_fits(linear)).nonzero().squeeze(1)
+    if outside.numel():
+        fy_o, y_o, a_o, b_o = fy[outside], y[outside], a[outside], b[outside]
+        low = torch.zeros_like(a_o)  # chroma scales known to fit (gray always does)
+        high = torch.ones_like(a_o)  # chroma scales known not to fit
+        for _ in range(steps):
+            middle = (low + high) * 0.5
+            fits = _fits(_linear_from_chroma(fy_o, y_o, a_o * middle, b_o * middle))
+            low = torch.where(fits, middle, low)
+            high = torch.where(fits, high, middle)
+        linear[:, outside] = _linear_from_chroma(fy_o, y_o, a_o * low, b_o * low)
+    return _linear_to_srgb_torch(linear)
+
+
+def lab_to_rgb_keep_lightness(lightness: torch.Tensor, ab: torch.Tensor, *, steps: int = 8) -> torch.Tensor:
     """Lab -> sRGB in [0, 1] *without* changing lightness where a colour is out of gamut.
 
     Clipping RGB would alter L (a saturated red on a dark wall turns lighter or darker), but
     the photo's lightness is the record and must survive. So where ``(L, a, b)`` is outside
-    sRGB we scale the chroma towards gray, by bisection, until it fits; gray with any L is
-    always inside. ``lightness`` is (H, W), ``ab`` is (H, W, 2); returns (H, W, 3).
+    sRGB we scale the chroma towards gray, by bisection (``steps`` halvings: 1/256 of the
+    chroma), until it fits; gray with any L is always inside. ``lightness`` is (H, W),
+    ``ab`` is (H, W, 2); returns (H, W, 3) float32.
     """
     height, width = lightness.shape
-    lab = torch.cat([lightness.reshape(1, 1, -1), ab.reshape(1, -1, 2).permute(0, 2, 1)], dim=1)  # (1, 3, N)
-    linear = _lab_to_linear_torch(lab)
-    outside = (~_in_gamut(linear))[0].nonzero().squeeze(1)
-    if outside.numel():
-        pixels = lab[:, :, outside]
-        low = torch.zeros_like(pixels[:, :1])  # chroma scales known to fit
-        high = torch.ones_like(pixels[:, :1])  # chroma scales known not to fit
-        for _ in range(steps):
-            middle = (low + high) / 2
-            fits = _in_gamut(_lab_to_linear_torch(torch.cat([pixels[:, :1], pixels[:, 1:] * middle], dim=1)))[:, None]
-            low = torch.where(fits, middle, low)
-            high = torch.where(fits, high, middle)
-        linear[:, :, outside] = _lab_to_linear_torch(torch.cat([pixels[:, :1], pixels[:, 1:] * low], dim=1))
-    return _linear_to_srgb_torch(linear)[0].permute(1, 0).reshape(height, width, 3)
+    flat_l = lightness.reshape(-1).float()
+    flat_ab = ab.reshape(-1, 2).float()
+    out = torch.empty((3, flat_l.numel()), dtype=torch.float32)
+    for start in range(0, flat_l.numel(), _CHUNK):
+        block = slice(start, start + _CHUNK)
+        out[:, block] = _keep_lightness_block(flat_l[block], flat_ab[block, 0], flat_ab[block, 1], steps)
+    return out.t().reshape(height, width, 3)

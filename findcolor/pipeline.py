@@ -89,7 +89,7 @@ def _resize_float(channel: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if channel.shape[::-1] == size:
         return channel
     image = Image.fromarray(np.ascontiguousarray(channel, dtype=np.float32))
-    return np.asarray(image.resize(size, Image.Resampling.BOX), dtype=np.float32)
+    return np.array(image.resize(size, Image.Resampling.BOX), dtype=np.float32)  # writable, for torch
 
 
 def predict_full_resolution_ab(

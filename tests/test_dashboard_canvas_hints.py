@@ -7,6 +7,7 @@ import pytest
 from dashboard.canvas_hints import (
     CanvasMapping,
     canvas_to_hints,
+    fit_within,
     hints_to_canvas,
     normalize_color,
     rescale_hints,
@@ -109,12 +110,27 @@ def test_rescaled_hints_fit_the_preview_image() -> None:
     hints = {"version": 1, **canvas_to_hints([POINT_AT_100_60, FREEDRAW], STRETCH, image_size=ORIGINAL)}
     hints["saturation"] = 0.4
     preview = rescale_hints(hints, 0.2, 0.2)
-    assert (preview["points"][0]["x"], preview["points"][0]["y"]) == (100, 60)
-    assert preview["strokes"][0]["path"][-1] == [60, 30]
+    # Pixel centres map as (x + 0.5) * factor - 0.5.
+    assert (preview["points"][0]["x"], preview["points"][0]["y"]) == pytest.approx((99.6, 59.6))
+    assert preview["points"][0]["radius"] == 5
+    assert preview["strokes"][0]["path"][-1] == pytest.approx([59.6, 29.6])
     assert preview["saturation"] == 0.4
     parse_hints(preview, image_size=(600, 400))
+
+
+def test_the_last_pixel_stays_inside_the_preview() -> None:
+    corner = {"version": 1, "points": [{"x": 2999, "y": 1999, "color": "#ffffff", "radius": 0}], "strokes": []}
+    parse_hints(rescale_hints(corner, 0.2, 0.2), image_size=(600, 400))
 
 
 @pytest.mark.parametrize(("given", "expected"), [("#FF0000", "#ff0000"), ("#0F0", "#00ff00"), (" #abcdef ", "#abcdef")])
 def test_colours_are_normalised(given: str, expected: str) -> None:
     assert normalize_color(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [((3000, 2000), (800, 533)), ((2000, 3000), (400, 600)), ((300, 200), (300, 200))],
+)
+def test_canvas_size_keeps_the_aspect_ratio_and_never_enlarges(size: tuple[int, int], expected: tuple[int, int]) -> None:
+    assert fit_within(size, (800, 600)) == expected

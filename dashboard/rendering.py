@@ -1,0 +1,97 @@
+"""Colorization runs for the workspace: a fast preview at display size, the full render on save.
+
+Hints are kept in original-image pixels (hint format v1). The preview colorizes the
+display-size copy the canvas shows, with the hints rescaled to it, so a re-run after one more
+hint costs a display-size solve; the full-resolution render reads the original scan from the
+file store and is only done when a candidate is saved.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+import findcolor
+from dashboard.canvas_hints import rescale_hints
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    """One preview render and what it was made from."""
+
+    image: Image.Image
+    seconds: float
+    engine: str
+    hints: dict[str, Any]  # original pixels, canonical form
+
+
+@dataclass(frozen=True)
+class EngineProvenance:
+    """What a saved candidate records about the engine that made it."""
+
+    engine: str
+    model_name: str
+    model_version: str
+    weights_sha256: str | None
+
+
+def canonical_hints(hints: dict[str, Any], image_size: tuple[int, int]) -> dict[str, Any]:
+    """Validate hints against the original image and return their canonical v1 dict.
+
+    Raises :class:`findcolor.errors.HintError` naming the offending field.
+    """
+    return findcolor.parse_hints(hints, image_size=image_size).to_dict()
+
+
+def render_preview(
+    preview: Image.Image, hints: dict[str, Any], original_size: tuple[int, int], engine: str
+) -> PreviewResult:
+    """Colorize the display-size ``preview`` with ``hints`` given in original pixels."""
+    canonical = canonical_hints(hints, original_size)
+    scaled = rescale_hints(canonical, preview.width / original_size[0], preview.height / original_size[1])
+    started = time.perf_counter()
+    image = findcolor.colorize(preview, scaled, engine=engine)
+    return PreviewResult(image=image, seconds=time.perf_counter() - started, engine=engine, hints=canonical)
+
+
+def render_full_resolution(original: bytes, hints: dict[str, Any], engine: str) -> bytes:
+    """The saved output: the original scan colorized at its own size, as PNG bytes."""
+    image = findcolor.colorize(original, hints, engine=engine)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def engine_provenance(name: str) -> EngineProvenance:
+    """Name, model and weights of the engine ``name`` resolves to here ("auto" included)."""
+    engine = findcolor.get_engine(name)
+    return EngineProvenance(
+        engine=engine.name,
+        model_name=str(getattr(engine, "model_name", "") or ""),
+        model_version=str(engine.version),
+        weights_sha256=getattr(engine, "weights_sha256", None),
+    )
+
+
+def suggestions_available() -> bool:
+    """Whether the model's colour suggestions can run (weights installed)."""
+    try:
+        from findcolor.neural import weights_available
+    except ImportError:
+        return False
+    return bool(weights_available())
+
+
+def suggest_colors(
+    preview: Image.Image, hints: dict[str, Any], original_size: tuple[int, int], x: float, y: float, k: int = 6
+) -> list[tuple[str, float]]:
+    """The model's top ``k`` colours at original pixel (x, y), computed on the preview."""
+    from findcolor.neural import suggest
+
+    factor_x, factor_y = preview.width / original_size[0], preview.height / original_size[1]
+    scaled = rescale_hints(canonical_hints(hints, original_size), factor_x, factor_y)
+    return list(suggest(preview, scaled, x * factor_x, y * factor_y, k=k))

@@ -1,0 +1,296 @@
+"""The parts of the photo workspace: tools, colour sources, canvas, preview, save, candidates.
+
+Each panel is a function that draws itself and returns plain values; the page
+(``views/workspace.py``) wires them together. Everything a panel changes lives in
+``dashboard.workspace_state``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+from PIL import Image
+from streamlit_drawable_canvas import st_canvas
+
+import db
+import findcolor
+from dashboard import workspace_state as state
+from dashboard.access import Viewer, acting_user
+from dashboard.canvas_hints import CanvasMapping, canvas_to_hints, fit_within, hints_to_canvas
+from dashboard.compare import split_view
+from dashboard.feedback import reported_errors
+from dashboard.photo_rows import CandidateRow, PhotoRow, candidate_row, photo_row
+from dashboard.rendering import (
+    PreviewResult,
+    engine_provenance,
+    render_full_resolution,
+    render_preview,
+    suggest_colors,
+    suggestions_available,
+)
+from dashboard.resources import display_bytes, get_catalog, thumbnail_bytes
+from dashboard.swatches import swatch_strip
+
+CANVAS_MAX_SIZE = (820, 620)  # (w, h) CSS pixels; the scan itself never goes to the browser
+TOOLS = {"Point": "point", "Stroke": "freedraw"}
+ENGINE_LABELS = {"auto": "Best installed", "neural": "Neural network", "classical": "Classical (no model)"}
+
+
+@dataclass(frozen=True)
+class PhotoContext:
+    """What the workspace needs to know about the open photo, read in one transaction."""
+
+    photo: PhotoRow
+    candidates: list[CandidateRow]
+    references: list[tuple[str, str, str]]  # (name, hex, citation) for the photo's era/event
+    era_palette: list[tuple[str, float]]  # (hex, weight) from approved work of the same era/event
+
+    @property
+    def original_size(self) -> tuple[int, int]:
+        return self.photo.width, self.photo.height
+
+
+@dataclass(frozen=True)
+class Tool:
+    mode: str  # canvas drawing mode
+    color: str
+    size: int  # canvas pixels: the point radius and the stroke width
+
+
+def load_context(photo_id: int) -> PhotoContext | None:
+    with get_catalog().session() as session:
+        photo = db.get_photo(session=session, photo_id=photo_id)
+        if photo is None:
+            return None
+        era, event = photo.era_name, photo.event_name
+        references = db.list_reference_colors(session=session, era=era, event=event)
+        palette = db.combined_palette(session=session, era=era, event=event) if (era or event) else []
+        return PhotoContext(
+            photo=photo_row(photo),
+            candidates=[candidate_row(c) for c in db.list_colorizations(session=session, photo_id=photo_id)],
+            references=[(r.name, r.hex, r.citation) for r in references],
+            era_palette=[(entry.hex, float(entry.weight)) for entry in palette],
+        )
+
+
+def display_image(context: PhotoContext) -> Image.Image:
+    """The display-size copy, resized to the canvas: what is drawn on and previewed."""
+    image = Image.open(io.BytesIO(display_bytes(context.photo.sha256))).convert("RGB")
+    return image.resize(fit_within(context.original_size, CANVAS_MAX_SIZE), Image.Resampling.LANCZOS)
+
+
+def tool_panel() -> Tool:
+    label = st.segmented_control("Tool", list(TOOLS), default="Point", required=True, key="ws-tool")
+    color = st.color_picker("Colour", key=state.COLOR)
+    size = st.slider("Hint size (screen pixels)", 2, 30, 6, key="ws-size")
+    left, right = st.columns(2)
+    left.button("Remove last", on_click=state.remove_last, icon=":material/undo:", width="stretch")
+    right.button("Clear", on_click=state.clear_local_hints, icon=":material/delete:", width="stretch")
+    return Tool(mode=TOOLS[label], color=color, size=size)
+
+
+def reference_panel(context: PhotoContext) -> None:
+    """The archive's reference colours for this photo's era/event; one click paints with one."""
+    st.markdown("**Reference colours**")
+    if not context.references:
+        st.caption("None recorded for this era/event yet (add them on the Admin page).")
+        return
+    swatch_strip([(hex_, name) for name, hex_, _ in context.references])
+    by_name = {name: hex_ for name, hex_, _ in context.references}
+
+    def picked() -> None:
+        name = st.session_state.get("ws-reference")
+        if name:
+            state.use_color(by_name[name], reference=name)
+
+    st.pills("Paint with", list(by_name), key="ws-reference", on_change=picked, label_visibility="collapsed")
+
+
+def global_panel(context: PhotoContext) -> None:
+    """Palette and saturation: hints about the whole photo, not one place in it."""
+    st.markdown("**Whole-photo hints**")
+    palette = st.session_state.get(state.PALETTE, [])
+    if context.era_palette:
+        era_event = " / ".join(part for part in (context.photo.era, context.photo.event) if part)
+        st.caption(f"Palette of approved colorizations from {era_event}:")
+        swatch_strip([(hex_, f"{weight:.0%}") for hex_, weight in context.era_palette])
+        st.button(
+            "Use this palette",
+            on_click=state.set_palette,
+            args=([{"color": hex_, "weight": round(weight, 4)} for hex_, weight in context.era_palette],),
+            icon=":material/colors:",
+        )
+    if palette:
+        swatch_strip([(entry["color"], "in use") for entry in palette])
+        st.button("Drop palette", on_click=state.set_palette, args=([],))
+    use_saturation = st.toggle("Set saturation", value=st.session_state.get(state.SATURATION) is not None)
+    if use_saturation:
+        current = st.session_state.get(state.SATURATION)
+        st.session_state[state.SATURATION] = st.slider(
+            "Saturation", 0.0, 1.0, 0.35 if current is None else float(current), 0.05
+        )
+    else:
+        st.session_state[state.SATURATION] = None
+
+
+def canvas_panel(preview: Image.Image, tool: Tool, context: PhotoContext) -> dict[str, Any]:
+    """The photo on the canvas; returns the current hints (original pixels, v1 dict)."""
+    result = st_canvas(
+        fill_color=tool.color,
+        stroke_width=tool.size if tool.mode == "freedraw" else 0,
+        stroke_color=tool.color,
+        background_image=preview,
+        height=preview.height,
+        width=preview.width,
+        drawing_mode=tool.mode,
+        point_display_radius=tool.size,
+        initial_drawing={"objects": st.session_state[state.OBJECTS]},
+        key=state.canvas_key(),
+    )
+    objects = list((result.json_data or {}).get("objects", []))
+    state.remember_drawn(objects)
+    mapping = CanvasMapping.for_canvas(
+        canvas_size=preview.size, original_size=context.original_size, background_fit=result.background_fit
+    )
+    local = canvas_to_hints(
+        objects, mapping, image_size=context.original_size, references=st.session_state.get(state.REFERENCES, {})
+    )
+    hints: dict[str, Any] = {"version": 1, **local, "palette": list(st.session_state.get(state.PALETTE, []))}
+    if st.session_state.get(state.SATURATION) is not None:
+        hints["saturation"] = float(st.session_state[state.SATURATION])
+    return hints
+
+
+def engine_choice() -> str:
+    engines = findcolor.available_engines()
+    return st.selectbox("Engine", engines, format_func=lambda name: ENGINE_LABELS.get(name, name), key="ws-engine")
+
+
+def suggest_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoContext) -> None:
+    """The model's candidate colours at the last point painted (only when weights exist)."""
+    if not suggestions_available():
+        return
+    st.markdown("**Suggest colours here**")
+    if not hints["points"]:
+        st.caption("Click a point on the photo first.")
+        return
+    last = hints["points"][-1]
+    if st.button("Suggest colours at the last point", icon=":material/auto_awesome:"):
+        with reported_errors("Try another point, or paint the colour yourself."):
+            st.session_state["ws-suggestions"] = suggest_colors(
+                preview, hints, context.original_size, last["x"], last["y"]
+            )
+    suggestions = st.session_state.get("ws-suggestions") or []
+    if suggestions:
+        swatch_strip([(hex_, f"{probability:.0%}") for hex_, probability in suggestions])
+        labels = {f"{hex_} ({probability:.0%})": hex_ for hex_, probability in suggestions}
+
+        def picked() -> None:
+            label = st.session_state.get("ws-suggestion")
+            if label:
+                state.use_color(labels[label])
+
+        st.pills("Use suggestion", list(labels), key="ws-suggestion", on_change=picked)
+
+
+def run_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoContext, engine: str) -> None:
+    """Run the preview render on request (or after every change) and show it."""
+    auto = st.toggle("Re-run after every change", key="ws-auto")
+    previous: PreviewResult | None = st.session_state.get(state.RESULT)
+    try:
+        current = findcolor.parse_hints(hints, image_size=context.original_size).to_dict()
+    except findcolor.FindColorError as error:
+        st.error(f"{error}. Remove the last hint (or clear) and paint it again.")
+        return
+    stale = previous is None or previous.hints != current or previous.engine != engine
+    if st.button("Run", type="primary", icon=":material/play_arrow:") or (auto and stale and previous is not None):
+        with reported_errors("Fix or remove the last hint and run again."):
+            with st.spinner("Colorizing the preview…"):
+                st.session_state[state.RESULT] = render_preview(preview, hints, context.original_size, engine)
+    result: PreviewResult | None = st.session_state.get(state.RESULT)
+    if result is None:
+        st.caption("Paint a few hints, then press Run.")
+        return
+    st.caption(
+        f"Preview {preview.width}×{preview.height} rendered in {result.seconds:.2f} s "
+        f"({ENGINE_LABELS.get(result.engine, result.engine)})"
+        + (" · hints changed since: run again" if stale else "")
+    )
+    before, after = st.columns(2)
+    before.image(preview, caption="Original", width="stretch")
+    after.image(result.image, caption="Colorized preview", width="stretch")
+    split = st.slider("Compare (drag to move the divider)", 0.0, 1.0, 0.5, 0.01, key="ws-split")
+    st.image(split_view(preview, result.image, split), caption="Before | after", width="stretch")
+
+
+def save_panel(viewer: Viewer, hints: dict[str, Any], context: PhotoContext, engine: str) -> None:
+    """Save a candidate: full-resolution render, hints as used, provenance (note required)."""
+    with st.form("ws-save", clear_on_submit=False):
+        st.markdown("**Save candidate**")
+        note = st.text_area(
+            "Basis for these colours (required)",
+            placeholder="e.g. uniform colours from the 1951 regimental dress regulations; sky from the site visit",
+            key="ws-note",
+        )
+        submitted = st.form_submit_button("Save candidate", icon=":material/save:", disabled=not viewer.may(db.Role.CURATOR))
+    if not submitted:
+        return
+    if not note.strip():
+        st.error("Write the basis for these colours (sources, documents, site visit) before saving.")
+        return
+    with reported_errors("Fix the hints or the note and save again."):
+        canonical = findcolor.parse_hints(hints, image_size=context.original_size).to_dict()
+        catalog = get_catalog()
+        with st.status("Saving the candidate…", expanded=True) as progress:
+            st.write(f"Rendering {context.photo.width}×{context.photo.height} at full resolution…")
+            output = render_full_resolution(catalog.store.read_bytes(context.photo.sha256), canonical, engine)
+            provenance = engine_provenance(engine)
+            st.write("Storing the output and its provenance…")
+            with catalog.session() as session:
+                created = db.create_colorization(
+                    session=session,
+                    store=catalog.store,
+                    settings=catalog.settings,
+                    actor=acting_user(session, viewer),
+                    photo_id=context.photo.id,
+                    hints=canonical,
+                    engine=provenance.engine,
+                    output_png=output,
+                    model_name=provenance.model_name,
+                    model_version=provenance.model_version,
+                    weights_sha256=provenance.weights_sha256,
+                    parameters={"engine_requested": engine},
+                    provenance_note=note.strip(),
+                )
+                created_id = created.id
+            progress.update(label=f"Saved candidate #{created_id}", state="complete", expanded=False)
+        st.success(f"Saved candidate #{created_id}; it now waits for review.")
+
+
+def candidates_panel(context: PhotoContext, preview: Image.Image) -> None:
+    """Every saved result of this photo; load one's hints back onto the canvas."""
+    st.subheader(f"Candidates ({len(context.candidates)})")
+    if not context.candidates:
+        st.caption("No candidates saved yet.")
+        return
+    mapping = CanvasMapping.for_canvas(canvas_size=preview.size, original_size=context.original_size)
+    for candidate in reversed(context.candidates):
+        with st.container(border=True):
+            image_column, text_column = st.columns([1, 3])
+            with reported_errors("The stored output may be missing; run `findcolor verify`."):
+                image_column.image(thumbnail_bytes(candidate.output_sha256), width="stretch")
+            text_column.markdown(f"**#{candidate.id}** · {candidate.status} · {candidate.author} · {candidate.created}")
+            text_column.caption(f"Engine: {candidate.engine} {candidate.model}".strip())
+            text_column.markdown(f"Basis: {candidate.provenance_note or '—'}")
+            if candidate.review_note:
+                text_column.markdown(f"Review ({candidate.reviewer}): {candidate.review_note}")
+            text_column.button(
+                "Load these hints",
+                key=f"ws-load-{candidate.id}",
+                on_click=state.load_candidate,
+                args=(hints_to_canvas(candidate.hints, mapping, point_display_radius=6), candidate.hints),
+                icon=":material/restore:",
+            )

@@ -1,0 +1,90 @@
+"""The workspace's per-photo state in ``st.session_state``, and the callbacks that change it.
+
+The canvas owns what is drawn on it; Python keeps the objects the canvas should start from
+(``objects``) and a revision number that is part of the canvas key. Removing the last
+hint, clearing, or loading a candidate's hints sets new starting objects and bumps the
+revision, which mounts a fresh canvas showing exactly those objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+PREFIX = "ws-"
+PHOTO = PREFIX + "photo"
+OBJECTS = PREFIX + "objects"  # objects the current canvas was mounted with
+LATEST = PREFIX + "latest"  # objects the canvas last reported
+REVISION = PREFIX + "revision"
+COLOR = PREFIX + "color"
+REFERENCES = PREFIX + "references"  # colour hex -> reference colour name it was picked from
+PALETTE = PREFIX + "palette"  # global palette hints [{color, weight}]
+SATURATION = PREFIX + "saturation"  # None or 0..1
+RESULT = PREFIX + "result"  # the last preview render (PreviewResult)
+DEFAULT_COLOR = "#a03020"
+
+
+def start_photo(photo_id: int) -> None:
+    """Reset the workspace when another photo is opened (hints belong to one photo)."""
+    if st.session_state.get(PHOTO) == photo_id:
+        return
+    for key in [key for key in st.session_state if isinstance(key, str) and key.startswith(PREFIX)]:
+        del st.session_state[key]
+    st.session_state[PHOTO] = photo_id
+    st.session_state[OBJECTS] = []
+    st.session_state[LATEST] = []
+    st.session_state[REVISION] = 0
+    st.session_state[COLOR] = DEFAULT_COLOR
+    st.session_state[REFERENCES] = {}
+    st.session_state[PALETTE] = []
+    st.session_state[SATURATION] = None
+
+
+def canvas_key() -> str:
+    return f"{PREFIX}canvas-{st.session_state[PHOTO]}-{st.session_state[REVISION]}"
+
+
+def remember_drawn(objects: list[dict[str, Any]]) -> None:
+    st.session_state[LATEST] = list(objects)
+
+
+def drawn_objects() -> list[dict[str, Any]]:
+    return list(st.session_state.get(LATEST, []))
+
+
+def _remount(objects: list[dict[str, Any]]) -> None:
+    st.session_state[OBJECTS] = objects
+    st.session_state[LATEST] = list(objects)
+    st.session_state[REVISION] = st.session_state.get(REVISION, 0) + 1
+
+
+def remove_last() -> None:
+    _remount(drawn_objects()[:-1])
+
+
+def clear_local_hints() -> None:
+    _remount([])
+
+
+def load_candidate(objects: list[dict[str, Any]], hints: dict[str, Any]) -> None:
+    """Continue from a saved candidate: its local hints on the canvas, its global hints set."""
+    _remount(objects)
+    st.session_state[PALETTE] = list(hints.get("palette", []))
+    st.session_state[SATURATION] = hints.get("saturation")
+    st.session_state[REFERENCES] = {
+        item["color"]: item["reference"]
+        for item in [*hints.get("points", []), *hints.get("strokes", [])]
+        if item.get("reference") is not None
+    }
+
+
+def use_color(color: str, reference: str | None = None) -> None:
+    """Make ``color`` the painting colour; remember the reference colour it came from."""
+    st.session_state[COLOR] = color
+    if reference is not None:
+        st.session_state[REFERENCES] = {**st.session_state.get(REFERENCES, {}), color: reference}
+
+
+def set_palette(palette: list[dict[str, Any]]) -> None:
+    st.session_state[PALETTE] = palette

@@ -1,0 +1,231 @@
+"""User accounts, roles, passwords (argon2id) and the local single-user mode.
+
+Roles form a ladder, viewer < curator < reviewer < admin: each role may do everything the
+roles before it may. While no user account exists the catalog runs in *local mode*: one
+built-in local user (role admin, no password) acts, and the four-eyes rule is off, which
+suits a one-person archive. Creating the first account (which must be an admin) ends local
+mode; the local user is then deactivated but stays in the records it signed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.audit import record_event
+from db.errors import AuthenticationFailed, DuplicateRecord, InvalidInput, NotFound, PermissionDenied
+from db.models import Role, User
+from db.settings import Settings
+
+LOCAL_USERNAME = "local"
+MIN_PASSWORD_LENGTH = 8
+_USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+_hasher = PasswordHasher()
+# Verified against when the user name is unknown, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def parse_role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        names = ", ".join(member.value for member in Role)
+        raise InvalidInput(f"unknown role {role!r} (choose one of: {names})") from None
+
+
+def has_role(user: User | None, role: Role | str) -> bool:
+    """True when ``user`` is active and at least ``role`` on the ladder."""
+    return user is not None and user.active and user.role.rank >= parse_role(role).rank
+
+
+def require_role(user: User | None, role: Role | str, action: str) -> None:
+    """Raise PermissionDenied naming the action and the role it needs."""
+    needed = parse_role(role)
+    if user is None:
+        raise PermissionDenied(f"sign in to {action}")
+    if not user.active:
+        raise PermissionDenied(f"user {user.username!r} is deactivated and cannot {action}")
+    if not has_role(user, needed):
+        raise PermissionDenied(f"{user.username!r} is a {user.role.value}; only a {needed.value} or above may {action}")
+
+
+def is_local_mode(*, session: Session) -> bool:
+    """True while no real user account exists (only the built-in local user, if any)."""
+    count = session.scalar(select(func.count()).select_from(User).where(User.is_local.is_(False)))
+    return not count
+
+
+def four_eyes_applies(*, session: Session, settings: Settings) -> bool:
+    """Whether a reviewer is barred from approving their own colorization right now."""
+    return settings.four_eyes and not is_local_mode(session=session)
+
+
+def get_local_user(*, session: Session) -> User:
+    """The built-in local curator used while no accounts exist (created on first use)."""
+    if not is_local_mode(session=session):
+        raise PermissionDenied("this catalog has user accounts: sign in with your user name")
+    user = session.scalar(select(User).where(User.is_local.is_(True)))
+    if user is None:
+        user = User(username=LOCAL_USERNAME, display_name="Local curator", role=Role.ADMIN, is_local=True)
+        session.add(user)
+        session.flush()
+        record_event(session=session, actor=None, action="user.create_local", entity_type="user", entity_id=user.id)
+    elif not user.active:
+        user.active = True
+        session.flush()
+    return user
+
+
+def _check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+def create_user(
+    *,
+    session: Session,
+    actor: User | None,
+    username: str,
+    password: str,
+    role: Role | str,
+    display_name: str = "",
+) -> User:
+    """Create an account. Only an admin may; with no account yet, anyone may create the first admin."""
+    role = parse_role(role)
+    first_account = is_local_mode(session=session)
+    if first_account:
+        if role is not Role.ADMIN:
+            raise InvalidInput("the first user account must be an admin (someone has to manage the others)")
+        if actor is not None and not actor.is_local:
+            require_role(actor, Role.ADMIN, "create user accounts")
+    else:
+        require_role(actor, Role.ADMIN, "create user accounts")
+    username = (username or "").strip()
+    if not _USERNAME_PATTERN.match(username):
+        raise InvalidInput(f"user name {username!r} must be 1-100 letters, digits, '.', '_', '@' or '-'")
+    if username.lower() == LOCAL_USERNAME or get_user_by_name(session=session, username=username) is not None:
+        raise DuplicateRecord(f"user name {username!r} is already taken")
+    user = User(
+        username=username,
+        display_name=display_name.strip() or username,
+        role=role,
+        password_hash=_hasher.hash(_check_password(password)),
+        is_local=False,
+    )
+    session.add(user)
+    session.flush()
+    if first_account:
+        local = session.scalar(select(User).where(User.is_local.is_(True)))
+        if local is not None:
+            local.active = False
+    record_event(
+        session=session,
+        actor=actor,
+        action="user.create",
+        entity_type="user",
+        entity_id=user.id,
+        details={"username": username, "role": role.value},
+    )
+    return user
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def get_user_by_name(*, session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+
+
+def list_users(*, session: Session, include_local: bool = False) -> list[User]:
+    query = select(User).order_by(User.username)
+    if not include_local:
+        query = query.where(User.is_local.is_(False))
+    return list(session.scalars(query))
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User:
+    """The active user with this name and password, else AuthenticationFailed."""
+    user = get_user_by_name(session=session, username=username or "")
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password or "")
+        valid = user is not None and user.password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        valid = False
+    if not valid or user is None or not user.active:
+        raise AuthenticationFailed("unknown user name or wrong password")
+    if _hasher.check_needs_rehash(stored):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def _managed_user(*, session: Session, actor: User | None, user_id: int, action: str) -> User:
+    require_role(actor, Role.ADMIN, action)
+    user = get_user(session=session, user_id=user_id)
+    if user is None or user.is_local:
+        raise NotFound(f"no user account #{user_id}")
+    return user
+
+
+def _admins_left_after(*, session: Session, user: User) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.active.is_(True), User.is_local.is_(False), User.id != user.id)
+        )
+        or 0
+    )
+
+
+def set_user_role(*, session: Session, actor: User | None, user_id: int, role: Role | str) -> User:
+    user = _managed_user(session=session, actor=actor, user_id=user_id, action="change roles")
+    role = parse_role(role)
+    if user.role is Role.ADMIN and role is not Role.ADMIN and _admins_left_after(session=session, user=user) == 0:
+        raise InvalidInput(f"{user.username!r} is the last admin; make someone else admin first")
+    previous = user.role
+    user.role = role
+    session.flush()
+    record_event(
+        session=session,
+        actor=actor,
+        action="user.set_role",
+        entity_type="user",
+        entity_id=user.id,
+        details={"from": previous.value, "to": role.value},
+    )
+    return user
+
+
+def set_user_password(*, session: Session, actor: User | None, user_id: int, password: str) -> User:
+    """An admin may reset anyone's password; a user may change their own."""
+    if actor is not None and actor.id == user_id and actor.active and not actor.is_local:
+        user = actor
+    else:
+        user = _managed_user(session=session, actor=actor, user_id=user_id, action="reset passwords")
+    user.password_hash = _hasher.hash(_check_password(password))
+    session.flush()
+    record_event(session=session, actor=actor, action="user.set_password", entity_type="user", entity_id=user.id)
+    return user
+
+
+def set_user_active(*, session: Session, actor: User | None, user_id: int, active: bool) -> User:
+    user = _managed_user(session=session, actor=actor, user_id=user_id, action="activate or deactivate users")
+    if not active and user.role is Role.ADMIN and _admins_left_after(session=session, user=user) == 0:
+        raise InvalidInput(f"{user.username!r} is the last admin and cannot be deactivated")
+    user.active = active
+    session.flush()
+    record_event(
+        session=session,
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        entity_type="user",
+        entity_id=user.id,
+    )
+    return user
