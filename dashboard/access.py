@@ -52,17 +52,17 @@ def _snapshot(user: db.User) -> Viewer:
 
 def current_viewer(catalog: db.Catalog) -> Viewer | None:
     """The local user in single-user mode, the signed-in user, or None (login needed)."""
-    with catalog.session() as session:
-        if db.is_local_mode(session=session):
-            return _snapshot(db.get_local_user(session=session))
-        user_id = st.session_state.get(SESSION_USER_KEY)
-        if user_id is None:
-            return None
-        user = db.get_user(session=session, user_id=user_id)
-        if user is None or not user.active or user.is_local:
-            st.session_state.pop(SESSION_USER_KEY, None)
-            return None
-        return _snapshot(user)
+    with catalog.read_session() as session:
+        local_mode = db.is_local_mode(session=session)
+        if not local_mode:
+            user_id = st.session_state.get(SESSION_USER_KEY)
+            user = None if user_id is None else db.get_user(session=session, user_id=user_id)
+            if user is None or not user.active or user.is_local:
+                st.session_state.pop(SESSION_USER_KEY, None)
+                return None
+            return _snapshot(user)
+    with catalog.session() as session:  # the local user is created on first use
+        return _snapshot(db.get_local_user(session=session))
 
 
 def page_viewer() -> Viewer:

@@ -46,7 +46,7 @@ def display_bytes(sha256: str) -> bytes:
 
 @st.cache_data(show_spinner=False, ttl=60)
 def _term_names(database_url: str, kind: str) -> list[str]:
-    with get_catalog().session() as session:
+    with get_catalog().read_session() as session:
         return [term.name for term in db.list_terms(session=session, kind=kind)]
 
 

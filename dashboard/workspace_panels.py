@@ -61,7 +61,7 @@ class Tool:
 
 
 def load_context(photo_id: int) -> PhotoContext | None:
-    with get_catalog().session() as session:
+    with get_catalog().read_session() as session:
         photo = db.get_photo(session=session, photo_id=photo_id)
         if photo is None:
             return None

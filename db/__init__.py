@@ -104,3 +104,76 @@ Export, fixity, audit (``db.export``, ``db.verify``, ``db.audit``)::
     list_audit_events(*, session, entity_type=None, entity_id=None, limit=200) -> list[AuditEvent]
 """
 
+from __future__ import annotations
+
+from db.audit import list_audit_events
+from db.catalog import Catalog, display_path, open_catalog, thumbnail_path
+from db.colorizations import create_colorization, get_approved_colorization, get_colorization, list_colorizations
+from db.errors import (
+    AuthenticationFailed,
+    CatalogError,
+    ConcurrentChange,
+    DatabaseUnavailable,
+    DuplicateRecord,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RecordImmutable,
+    StoreError,
+)
+from db.export import ExportReport, export_bag
+from db.ingest import ImportOutcome, ImportReport, import_bytes, import_paths
+from db.migrate import downgrade_database, upgrade_database
+from db.models import (
+    AuditEvent,
+    Colorization,
+    ColorizationStatus,
+    Photo,
+    PhotoStatus,
+    PhotoTag,
+    ReferenceColor,
+    Role,
+    TermKind,
+    User,
+    VocabularyTerm,
+)
+from db.palettes import ColorizationPalette, PaletteEntry, approved_palettes, combined_palette
+from db.photos import PhotoFilter, PhotoPage, count_photos_by_status, get_photo, get_photo_by_sha256, list_photos, update_photo
+from db.references import add_reference_color, get_reference_color, list_reference_colors, update_reference_color
+from db.review import approve_colorization, reject_colorization
+from db.settings import Settings, load_settings
+from db.store import FileStore
+from db.users import (
+    authenticate,
+    create_user,
+    four_eyes_applies,
+    get_local_user,
+    get_user,
+    get_user_by_name,
+    has_role,
+    is_local_mode,
+    list_users,
+    require_role,
+    set_user_active,
+    set_user_password,
+    set_user_role,
+)
+from db.verify import FixityReport, verify_store
+from db.vocabulary import add_term, get_term, list_terms
+from db.xmp import read_xmp
+
+__all__ = [
+    "AuditEvent", "AuthenticationFailed", "Catalog", "CatalogError", "Colorization", "ColorizationPalette",
+    "ColorizationStatus", "ConcurrentChange", "DatabaseUnavailable", "DuplicateRecord", "ExportReport",
+    "FileStore", "FixityReport", "ImportOutcome", "ImportReport", "InvalidInput", "NotFound", "PaletteEntry",
+    "PermissionDenied", "Photo", "PhotoFilter", "PhotoPage", "PhotoStatus", "PhotoTag", "RecordImmutable", "ReferenceColor",
+    "Role", "Settings", "StoreError", "TermKind", "User", "VocabularyTerm", "add_reference_color", "add_term",
+    "approve_colorization", "approved_palettes", "authenticate", "combined_palette", "count_photos_by_status",
+    "create_colorization", "create_user", "display_path", "downgrade_database", "export_bag",
+    "four_eyes_applies", "get_approved_colorization", "get_colorization", "get_local_user", "get_photo",
+    "get_photo_by_sha256", "get_reference_color", "get_term", "get_user", "get_user_by_name", "has_role",
+    "import_bytes", "import_paths", "is_local_mode", "list_audit_events", "list_colorizations", "list_photos",
+    "list_reference_colors", "list_terms", "list_users", "load_settings", "open_catalog", "read_xmp",
+    "reject_colorization", "require_role", "set_user_active", "set_user_password", "set_user_role",
+    "thumbnail_path", "update_photo", "update_reference_color", "upgrade_database", "verify_store",
+]

@@ -21,6 +21,13 @@ from db.engine import create_catalog_engine, database_errors
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
+# Objects made by migrations with dialect-specific SQL, not described by the models.
+MIGRATION_ONLY_INDEXES = frozenset({"ix_photos_search_text_trgm"})
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic autogenerate filter: leave the migration-only objects alone."""
+    return not (type_ == "index" and name in MIGRATION_ONLY_INDEXES)
 
 
 def alembic_config(url: str) -> Config:

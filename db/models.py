@@ -179,7 +179,7 @@ class Photo(Base):
     status: Mapped[PhotoStatus] = mapped_column(
         _enum(PhotoStatus, "photo_status"), default=PhotoStatus.NEW, server_default=PhotoStatus.NEW.value
     )
-    # Lower-cased title, description, place, identifier and tags: one column for text search.
+    # Lower-cased title, description, place, identifier, date, file name and tags: one column for text search.
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
@@ -180,7 +181,7 @@ def normalize_tags(tags: object) -> list[str]:
 
 
 def build_search_text(photo: Photo, tags: Sequence[str]) -> str:
-    parts = [photo.title, photo.description, photo.place, photo.identifier, photo.date_text, *tags]
+    parts = [photo.title, photo.description, photo.place, photo.identifier, photo.date_text, photo.original_filename, *tags]
     return " ".join(part for part in parts if part).lower()
 
 
@@ -231,7 +232,7 @@ def update_photo(*, session: Session, actor: User | None, photo_id: int, changes
     photo = require_photo(session=session, photo_id=photo_id, for_update=True)
     applied = apply_description(session=session, photo=photo, values=changes)
     if applied:
-        photo.updated_at = func.now()
+        photo.updated_at = datetime.now(timezone.utc)
         session.flush()
         record_event(
             session=session, actor=actor, action="photo.update", entity_type="photo", entity_id=photo.id, details=applied

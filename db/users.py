@@ -42,8 +42,8 @@ def has_role(user: User | None, role: Role | str) -> bool:
     return user is not None and user.active and user.role.rank >= parse_role(role).rank
 
 
-def require_role(user: User | None, role: Role | str, action: str) -> None:
-    """Raise PermissionDenied naming the action and the role it needs."""
+def require_role(user: User | None, role: Role | str, action: str) -> User:
+    """``user`` if allowed to act as ``role``; else PermissionDenied naming the action and the role."""
     needed = parse_role(role)
     if user is None:
         raise PermissionDenied(f"sign in to {action}")
@@ -51,6 +51,7 @@ def require_role(user: User | None, role: Role | str, action: str) -> None:
         raise PermissionDenied(f"user {user.username!r} is deactivated and cannot {action}")
     if not has_role(user, needed):
         raise PermissionDenied(f"{user.username!r} is a {user.role.value}; only a {needed.value} or above may {action}")
+    return user
 
 
 def is_local_mode(*, session: Session) -> bool:

@@ -12,6 +12,9 @@ tensor's device and dtype.
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import numpy as np
 import torch
 
@@ -102,7 +105,12 @@ def luminance_from_lightness(lightness: np.ndarray) -> np.ndarray:
 def hex_to_rgb(color: str) -> tuple[float, float, float]:
     """``"#a03020"`` or ``"#a32"`` -> sRGB floats in [0, 1]. Raises ``ValueError`` on anything else."""
     text = color.strip().lstrip("#") if isinstance(color, str) else ""
-    if not isinstance(color, str) or not color.strip().startswith("#") or len(text) not in (3, 6):
+    if (
+        not isinstance(color, str)
+        or not color.strip().startswith("#")
+        or len(text) not in (3, 6)
+        or any(c not in "0123456789abcdefABCDEF" for c in text)  # int(..., 16) also takes '-', '_', '0x', ' '
+    ):
         raise ValueError(f"{color!r} is not a hex colour like '#a03020'")
     if len(text) == 3:
         text = "".join(c * 2 for c in text)
@@ -204,32 +212,58 @@ def _fits(linear: torch.Tensor) -> torch.Tensor:
     return (linear.amin(dim=0) >= -_GAMUT_TOLERANCE) & (linear.amax(dim=0) <= 1.0 + _GAMUT_TOLERANCE)
 
 
-def _keep_lightness_block(lightness: torch.Tensor, a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+_LUT_LIGHTNESS_STEPS = 400  # cells along L (0..100)
+_LUT_HUE_STEPS = 720  # cells around the hue circle
+
+
+@lru_cache(maxsize=1)
+def _max_chroma_table() -> torch.Tensor:
+    """Largest in-gamut chroma for each (L, hue) cell, taken as the minimum over the cell's corners.
+
+    Built once by bisection along each chroma ray (the sRGB gamut is star-shaped around
+    the gray axis); the per-cell minimum makes lookups conservative, so scaled colours
+    land inside the gamut and the final clamp leaves lightness untouched.
+    """
+    lightness = torch.linspace(0.0, 100.0, _LUT_LIGHTNESS_STEPS + 1, dtype=torch.float64)
+    hue = torch.linspace(0.0, 2.0 * math.pi, _LUT_HUE_STEPS + 1, dtype=torch.float64)
+    grid_l, grid_h = torch.meshgrid(lightness, hue, indexing="ij")
+    fy = ((grid_l + 16.0) / 116.0).flatten()
+    y = WHITE_D65[1] * _f_inv_fast(fy)
+    cos, sin = torch.cos(grid_h).flatten(), torch.sin(grid_h).flatten()
+    low, high = torch.zeros_like(fy), torch.full_like(fy, 200.0)
+    for _ in range(30):
+        middle = (low + high) / 2
+        fits = _fits(_linear_from_chroma(fy, y, middle * cos, middle * sin))
+        low = torch.where(fits, middle, low)
+        high = torch.where(fits, high, middle)
+    corners = low.view(_LUT_LIGHTNESS_STEPS + 1, _LUT_HUE_STEPS + 1)
+    cells = torch.minimum(torch.minimum(corners[:-1, :-1], corners[1:, :-1]), torch.minimum(corners[:-1, 1:], corners[1:, 1:]))
+    return cells.float()
+
+
+def _keep_lightness_block(lightness: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     fy = (lightness + 16.0) / 116.0
     y = WHITE_D65[1] * _f_inv_fast(fy)
     linear = _linear_from_chroma(fy, y, a, b)
-    outside = (~_fits(linear)).nonzero().squeeze(1)
-    if outside.numel():
-        fy_o, y_o, a_o, b_o = fy[outside], y[outside], a[outside], b[outside]
-        low = torch.zeros_like(a_o)  # chroma scales known to fit (gray always does)
-        high = torch.ones_like(a_o)  # chroma scales known not to fit
-        for _ in range(steps):
-            middle = (low + high) * 0.5
-            fits = _fits(_linear_from_chroma(fy_o, y_o, a_o * middle, b_o * middle))
-            low = torch.where(fits, middle, low)
-            high = torch.where(fits, high, middle)
-        linear[:, outside] = _linear_from_chroma(fy_o, y_o, a_o * low, b_o * low)
+    outside = ~_fits(linear)
+    if bool(outside.any()):  # only out-of-gamut colours change: their chroma drops to the table's limit
+        hue = torch.atan2(b, a) % (2.0 * math.pi)
+        row = (lightness.clamp(0.0, 100.0) * (_LUT_LIGHTNESS_STEPS / 100.0)).long().clamp_(max=_LUT_LIGHTNESS_STEPS - 1)
+        column = (hue * (_LUT_HUE_STEPS / (2.0 * math.pi))).long().clamp_(max=_LUT_HUE_STEPS - 1)
+        limit = _max_chroma_table()[row, column] / torch.hypot(a, b).clamp_min(1e-6)
+        scale = torch.where(outside, limit.clamp_(max=1.0), torch.ones_like(limit))
+        linear = _linear_from_chroma(fy, y, a * scale, b * scale)
     return _linear_to_srgb_torch(linear)
 
 
-def lab_to_rgb_keep_lightness(lightness: torch.Tensor, ab: torch.Tensor, *, steps: int = 8) -> torch.Tensor:
+def lab_to_rgb_keep_lightness(lightness: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
     """Lab -> sRGB in [0, 1] *without* changing lightness where a colour is out of gamut.
 
     Clipping RGB would alter L (a saturated red on a dark wall turns lighter or darker), but
     the photo's lightness is the record and must survive. So where ``(L, a, b)`` is outside
-    sRGB we scale the chroma towards gray, by bisection (``steps`` halvings: 1/256 of the
-    chroma), until it fits; gray with any L is always inside. ``lightness`` is (H, W),
-    ``ab`` is (H, W, 2); returns (H, W, 3) float32.
+    sRGB the chroma is scaled towards gray, keeping hue and L, to the largest chroma the
+    gamut allows there (from a precomputed table); gray with any L is always inside.
+    ``lightness`` is (H, W), ``ab`` is (H, W, 2); returns (H, W, 3) float32.
     """
     height, width = lightness.shape
     flat_l = lightness.reshape(-1).float()
@@ -237,5 +271,7 @@ def lab_to_rgb_keep_lightness(lightness: torch.Tensor, ab: torch.Tensor, *, step
     out = torch.empty((3, flat_l.numel()), dtype=torch.float32)
     for start in range(0, flat_l.numel(), _CHUNK):
         block = slice(start, start + _CHUNK)
-        out[:, block] = _keep_lightness_block(flat_l[block], flat_ab[block, 0], flat_ab[block, 1], steps)
+        out[:, block] = _keep_lightness_block(
+            flat_l[block], flat_ab[block, 0].contiguous(), flat_ab[block, 1].contiguous()
+        )
     return out.t().reshape(height, width, 3)

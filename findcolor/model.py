@@ -351,3 +351,29 @@ def count_macs(model: HintNet, size: int = 256) -> int:
             total += module.channels * module.regions * 9 * (size // scale) ** 2
     return total
 
+
+
+def _fold_batch_norm(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> None:
+    """Fold an eval-mode batch norm into the convolution before it (same outputs, one op fewer)."""
+    scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+    conv.weight.data = conv.weight.data * scale.view(-1, 1, 1, 1)
+    bias = conv.bias.data if conv.bias is not None else torch.zeros_like(norm.running_mean)
+    conv.bias = nn.Parameter((bias - norm.running_mean) * scale + norm.bias)
+
+
+def fuse_for_inference(model: HintNet) -> HintNet:
+    """Fold every batch norm into its convolution; call on an eval-mode copy used only for inference."""
+    model.eval()
+    for module in list(model.modules()):
+        if isinstance(module, nn.Sequential):
+            for i in range(len(module) - 1):
+                if isinstance(module[i], nn.Conv2d) and isinstance(module[i + 1], nn.BatchNorm2d):
+                    _fold_batch_norm(module[i], module[i + 1])
+                    module[i + 1] = nn.Identity()
+        elif isinstance(module, ResidualBlock) and isinstance(module.norm2, nn.BatchNorm2d):
+            _fold_batch_norm(module.conv2, module.norm2)
+            module.norm2 = nn.Identity()
+        elif isinstance(module, RegionAdaptiveConv) and isinstance(module.norm, nn.BatchNorm2d):
+            _fold_batch_norm(module.pointwise, module.norm)
+            module.norm = nn.Identity()
+    return model

@@ -5,9 +5,9 @@ pixels of similar lightness should have similar chroma. We use the symmetric for
 their energy, ``sum_rs w_rs (u_r - u_s)^2`` over 8-connected neighbours with
 ``w_rs = exp(-(Y_r - Y_s)^2 / sigma_rs^2)`` and ``sigma`` from the local variance, which
 makes the system a graph Laplacian: symmetric positive definite once the hinted pixels
-are fixed. That lets us solve it with conjugate gradients preconditioned by algebraic
-multigrid (pyamg), in a fraction of a second at working resolution, instead of the ~8 s a
-direct solve of the original non-symmetric system takes at 512x512.
+are fixed. That lets us solve it coarse to fine (an exact solve on a small pyramid level,
+then a few conjugate-gradient sweeps per finer level) in ~0.1 s at 256x256, instead of
+the ~1.4 s a direct solve of the original non-symmetric system takes there.
 
 An optional *prior* turns the same solve into the combined engine: minimise
 ``sum w_rs (u_r - u_s)^2 + lambda * sum (u_r - prior_r)^2`` with hints fixed, so far from
@@ -19,8 +19,10 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-import pyamg
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+import torch
+import torch.nn.functional as F
 
 from findcolor.hints import Hints
 
@@ -30,7 +32,8 @@ log = logging.getLogger(__name__)
 _NEIGHBOUR_OFFSETS = ((0, 1), (1, 0), (1, 1), (1, -1))
 _MIN_SIGMA2 = 2e-5  # lightness variance floor (lightness scaled to [0, 1]): flat areas stay connected
 _MIN_WEIGHT = 1e-6  # keeps every pixel connected, so each solve is well posed
-_SOLVER_TOLERANCE = 1e-4  # relative residual; ab changes by < 0.05 beyond it (measured)
+_DIRECT_SOLVE_PIXELS = 64 * 64  # below this a sparse LU factorisation is the fastest exact solve
+_REFINE_ITERATIONS = 20  # CG iterations per finer level (measured at 256²: ab PSNR within 0.1 dB of the exact solve)
 
 
 def _local_variance(y: np.ndarray) -> np.ndarray:
@@ -57,7 +60,9 @@ def affinity_laplacian(lightness: np.ndarray) -> sp.csr_matrix:
         ys, xs = slice(0, h - dy), slice(max(0, -dx), w - max(0, dx))
         yt, xt = slice(dy, h), slice(max(0, dx), w + min(0, dx))
         diff = y[ys, xs] - y[yt, xt]
-        sigma2 = np.maximum(0.6 * (variance[ys, xs] + variance[yt, xt]), _MIN_SIGMA2)
+        # Levin et al. use 0.6 x the window variance of r; the symmetric form takes the mean of r's and s's
+        # (not their sum, which doubles sigma^2 and lets colour bleed ~40x more across strong edges)
+        sigma2 = np.maximum(0.6 * 0.5 * (variance[ys, xs] + variance[yt, xt]), _MIN_SIGMA2)
         weights.append(np.exp(-(diff * diff) / sigma2).ravel() + _MIN_WEIGHT)
         rows.append(index[ys, xs].ravel())
         cols.append(index[yt, xt].ravel())
@@ -68,6 +73,70 @@ def affinity_laplacian(lightness: np.ndarray) -> sp.csr_matrix:
     adjacency = adjacency.tocsr()
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     return (sp.diags(degree) - adjacency).tocsr()
+
+
+def _coarsen(lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, prior_ab: np.ndarray | None):
+    """Halve the resolution: mean lightness and prior; a coarse pixel is hinted if any of its 2x2 block is."""
+    h, w = lightness.shape
+    h2, w2 = (h + 1) // 2, (w + 1) // 2
+
+    def pad(a: np.ndarray) -> np.ndarray:
+        return np.pad(a, [(0, h2 * 2 - h), (0, w2 * 2 - w)] + [(0, 0)] * (a.ndim - 2), mode="edge")
+
+    def blocks(a: np.ndarray) -> np.ndarray:
+        a = pad(a)
+        return a.reshape(h2, 2, w2, 2, *a.shape[2:])
+
+    light = blocks(lightness).mean(axis=(1, 3))
+    weights = blocks(hint_mask.astype(np.float64)).sum(axis=(1, 3))
+    summed = (blocks(hint_ab * hint_mask[..., None])).sum(axis=(1, 3))
+    mask = weights > 0
+    ab = np.zeros_like(summed)
+    ab[mask] = summed[mask] / weights[mask][:, None]
+    prior = blocks(prior_ab).mean(axis=(1, 3)) if prior_ab is not None else None
+    return light, ab, mask, prior
+
+
+def _upsample(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Bilinear 2x upsampling of a (h, w, 2) field to ``shape`` (the initial guess of the finer level)."""
+    tensor = torch.from_numpy(np.ascontiguousarray(coarse, dtype=np.float32)).permute(2, 0, 1)[None]
+    h, w = coarse.shape[:2]
+    up = F.interpolate(tensor, size=(h * 2, w * 2), mode="bilinear", align_corners=False)
+    return up[0, :, : shape[0], : shape[1]].permute(1, 2, 0).numpy().astype(np.float64)
+
+
+def _system(lightness, hint_ab, hint_mask, prior_ab, prior_weight):
+    """The eliminated SPD system ``A x = b`` over the unhinted pixels (both chroma channels as columns)."""
+    known = hint_mask.ravel()
+    unknown = ~known
+    laplacian = affinity_laplacian(lightness)
+    system = laplacian[unknown][:, unknown]
+    rhs = np.zeros((int(unknown.sum()), 2))
+    if known.any():
+        rhs -= laplacian[unknown][:, known] @ hint_ab.reshape(-1, 2)[known].astype(np.float64)
+    if prior_ab is not None:
+        system = (system + sp.identity(system.shape[0], format="csr") * prior_weight).tocsr()
+        rhs += prior_weight * prior_ab.reshape(-1, 2)[unknown]
+    return system, rhs, unknown
+
+
+def _conjugate_gradients(system: sp.csr_matrix, rhs: np.ndarray, x: np.ndarray, iterations: int) -> np.ndarray:
+    """Jacobi-preconditioned CG on several right-hand sides at once (columns), from ``x``."""
+    inverse_diagonal = 1.0 / system.diagonal()[:, None]
+    residual = rhs - system @ x
+    z = residual * inverse_diagonal
+    direction = z.copy()
+    rz = np.einsum("ij,ij->j", residual, z)  # column-wise dot products; far faster than (a * b).sum(0)
+    for _ in range(iterations):
+        product = system @ direction
+        step = rz / np.maximum(np.einsum("ij,ij->j", direction, product), 1e-30)
+        x += step * direction
+        residual -= step * product
+        np.multiply(residual, inverse_diagonal, out=z)
+        rz_next = np.einsum("ij,ij->j", residual, z)
+        direction = z + (rz_next / np.maximum(rz, 1e-30)) * direction
+        rz = rz_next
+    return x
 
 
 def propagate(
@@ -83,38 +152,38 @@ def propagate(
     ``lightness`` (h, w) CIELAB L, ``hint_ab`` (h, w, 2), ``hint_mask`` (h, w) bool,
     optional ``prior_ab`` (h, w, 2) pulled towards with ``prior_weight`` per pixel.
     Without hints and without a prior there is nothing to spread: the result is gray (ab = 0).
+
+    Solved coarse to fine (cascadic multigrid): an exact sparse solve on a small pyramid
+    level, then, at each finer level, the upsampled solution is refined by a few
+    conjugate-gradient iterations. The coarse level carries the long-range propagation
+    that makes single-level iterative solvers slow; the fine levels only fix detail.
     """
+    lightness = np.asarray(lightness, dtype=np.float64)
+    hint_mask = np.asarray(hint_mask, dtype=bool)
+    hint_ab = np.asarray(hint_ab, dtype=np.float64)
+    prior = None if prior_ab is None else np.asarray(prior_ab, dtype=np.float64)
+    if prior is None and not hint_mask.any():
+        return np.zeros((*lightness.shape, 2), dtype=np.float32)
+    return _solve_level(lightness, hint_ab, hint_mask, prior, prior_weight).astype(np.float32)
+
+
+def _solve_level(lightness, hint_ab, hint_mask, prior, prior_weight) -> np.ndarray:
     h, w = lightness.shape
-    known = np.asarray(hint_mask, dtype=bool).ravel()
-    if prior_ab is None and not known.any():
-        return np.zeros((h, w, 2), dtype=np.float32)
-    if known.all():
-        return np.asarray(hint_ab, dtype=np.float32).copy()
-
-    laplacian = affinity_laplacian(lightness)
-    unknown = ~known
-    system = laplacian[unknown][:, unknown]
-    coupling = laplacian[unknown][:, known]
-    if prior_ab is not None:
-        system = (system + sp.identity(system.shape[0], format="csr") * prior_weight).tocsr()
-
-    known_values = np.asarray(hint_ab, dtype=np.float64).reshape(-1, 2)[known]
-    rhs = -(coupling @ known_values) if known.any() else np.zeros((int(unknown.sum()), 2))
-    if prior_ab is not None:
-        rhs = rhs + prior_weight * np.asarray(prior_ab, dtype=np.float64).reshape(-1, 2)[unknown]
-
-    # Classical (Ruge-Stuben) AMG: set-up is 2-3x cheaper than smoothed aggregation on these
-    # grid Laplacians for the same accuracy, and one set-up serves both chroma channels.
-    solver = pyamg.ruge_stuben_solver(system)
-    result = np.zeros((h * w, 2), dtype=np.float64)
-    result[known] = known_values
-    for channel in range(2):
-        residuals: list[float] = []
-        result[unknown, channel] = solver.solve(
-            rhs[:, channel], tol=_SOLVER_TOLERANCE, accel="cg", maxiter=200, residuals=residuals
-        )
-        log.debug("propagate channel %d: %d iterations", channel, len(residuals))
-    return result.reshape(h, w, 2).astype(np.float32)
+    result = np.where(hint_mask[..., None], hint_ab, 0.0)
+    if hint_mask.all():
+        return result
+    if h * w <= _DIRECT_SOLVE_PIXELS or min(h, w) < 8:
+        system, rhs, unknown = _system(lightness, hint_ab, hint_mask, prior, prior_weight)
+        solution = spla.splu(system.tocsc()).solve(rhs)
+    else:
+        # Smoothness sums over edges and the prior over pixels: a level with 4x fewer pixels
+        # needs a 4x larger prior weight for the same balance.
+        coarse = _solve_level(*_coarsen(lightness, hint_ab, hint_mask, prior), prior_weight * 4.0)
+        guess = _upsample(coarse, (h, w))
+        system, rhs, unknown = _system(lightness, hint_ab, hint_mask, prior, prior_weight)
+        solution = _conjugate_gradients(system, rhs, guess.reshape(-1, 2)[unknown], _REFINE_ITERATIONS)
+    result.reshape(-1, 2)[unknown] = solution
+    return result
 
 
 class ClassicalEngine:
@@ -122,7 +191,7 @@ class ClassicalEngine:
 
     name = "classical"
     version = "levin2004-amg/1"
-    working_side = 384  # solve + guided upsampling: ~0.5 s on 2 cores, edges from the full-resolution guide
+    working_side = 256  # solve ~0.1 s on 2 cores; detail and edges come from the full-resolution guide
 
     def predict_ab(self, lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, hints: Hints) -> np.ndarray:
         return propagate(lightness, hint_ab, hint_mask)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from db.engine import create_catalog_engine
+from db.migrate import include_object
 from db.models import Base
 
 config = context.config
@@ -17,6 +18,7 @@ def _configure(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

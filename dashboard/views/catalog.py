@@ -48,7 +48,7 @@ def show_catalog() -> None:
     per_page = size_column.selectbox("Per page", [24, 48, 96], key="catalog-per-page")
 
     with reported_errors("Clear the filters or check the catalog settings."):
-        with get_catalog().session() as session:
+        with get_catalog().read_session() as session:
             counts = db.count_photos_by_status(session=session, filters=filters)
             page = db.list_photos(
                 session=session, filters=filters, sort=sort, page=st.session_state.get(PAGE_KEY, 1), per_page=per_page

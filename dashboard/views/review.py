@@ -1,0 +1,79 @@
+"""Review: approve or reject draft colorization candidates, with the hints shown on the photo."""
+
+from __future__ import annotations
+
+import io
+
+import streamlit as st
+from PIL import Image
+
+import db
+from dashboard.access import Viewer, acting_user, page_viewer
+from dashboard.feedback import reported_errors
+from dashboard.hint_overlay import overlay_hints
+from dashboard.photo_rows import candidate_row, photo_row
+from dashboard.resources import display_bytes, get_catalog
+
+FLASH_KEY = "review-flash"
+
+
+def decide(viewer: Viewer, colorization_id: int, approve: bool, note: str) -> None:
+    """Approve or reject through the data layer, which enforces roles, four-eyes and supersede."""
+    catalog = get_catalog()
+    with catalog.session() as session:
+        action = db.approve_colorization if approve else db.reject_colorization
+        action(
+            session=session,
+            settings=catalog.settings,
+            actor=acting_user(session, viewer),
+            colorization_id=colorization_id,
+            note=note.strip(),
+        )
+    verb = "Approved" if approve else "Rejected"
+    st.session_state[FLASH_KEY] = f"{verb} candidate #{colorization_id}."
+    st.rerun()
+
+
+def show_review(viewer: Viewer) -> None:
+    if flash := st.session_state.pop(FLASH_KEY, None):
+        st.success(flash)
+    with get_catalog().read_session() as session:
+        drafts = db.list_colorizations(session=session, status=db.ColorizationStatus.DRAFT)
+        queue = [(candidate_row(c), photo_row(c.photo)) for c in drafts]
+    if not queue:
+        st.info("Nothing waits for review.")
+        return
+    labels = {candidate.id: f"#{candidate.id} · {photo.heading} · by {candidate.author} · {candidate.created}" for candidate, photo in queue}
+    chosen = st.selectbox(f"Queue ({len(queue)} waiting)", list(labels), format_func=labels.get, key="review-choice")
+    candidate, photo = next(item for item in queue if item[0].id == chosen)
+
+    original_column, candidate_column = st.columns(2)
+    with reported_errors("A stored file is missing; run `findcolor verify`."):
+        original = Image.open(io.BytesIO(display_bytes(photo.sha256)))
+        original_column.image(
+            overlay_hints(original, candidate.hints, (photo.width, photo.height)),
+            caption=f"Original with the hints ({len(candidate.hints.get('points', []))} points, "
+            f"{len(candidate.hints.get('strokes', []))} strokes)",
+            width="stretch",
+        )
+        candidate_column.image(display_bytes(candidate.output_sha256), caption="Candidate", width="stretch")
+    st.markdown(f"**Basis for these colours:** {candidate.provenance_note or '—'}")
+    st.caption(f"Engine: {candidate.engine} {candidate.model}".strip())
+    if palette := candidate.hints.get("palette"):
+        st.caption("Palette hints: " + ", ".join(entry["color"] for entry in palette))
+
+    note = st.text_area("Review note", key=f"review-note-{candidate.id}", placeholder="What you checked, or what to change")
+    approve_column, reject_column = st.columns(2)
+    with reported_errors("Ask another reviewer, or pick another candidate."):
+        if approve_column.button("Approve", type="primary", icon=":material/check:", width="stretch"):
+            decide(viewer, candidate.id, True, note)
+        if reject_column.button("Reject", icon=":material/close:", width="stretch"):
+            decide(viewer, candidate.id, False, note)
+
+
+st.title("Review")
+st.caption(
+    "Draft candidates wait here. Check the colours against the basis the curator gave; approving one "
+    "publishes it and supersedes the photo's previously approved colorization."
+)
+show_review(page_viewer())

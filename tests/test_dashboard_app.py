@@ -1,0 +1,73 @@
+"""The dashboard shell: single-user mode, sign-in, role-dependent pages, sign-out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dashboard_support import add_photo, add_user, assert_clean, errors, open_test_catalog, sign_in, start_app
+
+
+def test_without_accounts_the_catalog_opens_in_single_user_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_test_catalog(tmp_path, monkeypatch)
+    app = start_app()
+    assert_clean(app)
+    assert app.title[0].value == "Catalog"
+    assert "local curator (single-user mode)" in app.sidebar.caption[0].value
+    assert not app.sidebar.button  # nobody to sign out
+
+
+@pytest.mark.parametrize(
+    "page", ["views/import_photos.py", "views/workspace.py", "views/review.py", "views/export.py", "views/admin.py"]
+)
+def test_every_page_renders_for_the_local_curator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    photo_id = add_photo(catalog, title="Harbour")
+    app = start_app(page, photo=str(photo_id))
+    assert_clean(app)
+    assert app.title[0].value != "Catalog"
+
+
+def test_with_accounts_every_page_needs_a_sign_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    app = start_app()
+    assert app.title[0].value == "Find Color"
+    assert [widget.label for widget in app.text_input] == ["User name", "Password"]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("views/catalog.py")  # not even registered before signing in
+
+
+def test_a_wrong_password_is_refused_with_a_next_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    app = sign_in(start_app(), "boss", "wrong password")
+    assert errors(app) == [
+        "Unknown user name or wrong password. Try again, or ask an administrator to reset your password."
+    ]
+    assert app.title[0].value == "Find Color"
+
+
+def test_sign_in_and_sign_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    app = sign_in(start_app(), "boss")
+    assert_clean(app)
+    assert app.title[0].value == "Catalog"
+    assert "boss (admin)" in app.sidebar.caption[0].value
+    app.sidebar.button[0].click().run()
+    assert app.title[0].value == "Find Color"
+    assert "user_id" not in app.session_state
+
+
+def test_a_viewer_cannot_open_write_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    add_user(catalog, "vera", "viewer")
+    app = sign_in(start_app(), "vera")
+    for page in ("views/import_photos.py", "views/workspace.py", "views/review.py", "views/admin.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page(page)  # the page is not part of a viewer's navigation at all
+    app.switch_page("views/export.py").run()
+    assert app.title[0].value == "Export"

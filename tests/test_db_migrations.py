@@ -1,0 +1,86 @@
+"""The schema comes only from Alembic, matches the models, and migrates both ways on both backends."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+import db
+from db.engine import create_catalog_engine
+from db.errors import DatabaseUnavailable
+from db.migrate import current_revision, include_object, downgrade_database, head_revision, upgrade_database
+from db.models import Base
+
+TABLES = {"users", "vocabulary_terms", "photos", "photo_tags", "colorizations", "reference_colors", "audit_events"}
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_catalog_engine(url)
+    try:
+        with engine.connect() as connection:
+            return set(inspect(connection).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade(empty_database_url: str) -> None:
+    upgrade_database(empty_database_url)
+    assert _tables(empty_database_url) == TABLES
+    downgrade_database(empty_database_url, "base")
+    assert _tables(empty_database_url) == set()
+    upgrade_database(empty_database_url)
+    assert _tables(empty_database_url) == TABLES
+    engine = create_catalog_engine(empty_database_url)
+    try:
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as connection:
+            eras = connection.execute(text("SELECT name FROM vocabulary_terms WHERE kind = 'era'")).scalars().all()
+            events = connection.execute(text("SELECT name FROM vocabulary_terms WHERE kind = 'event'")).scalars().all()
+    finally:
+        engine.dispose()
+    assert {"Korean Empire", "Japanese occupation", "Liberation", "Korean War"} <= set(eras)
+    assert {"April Revolution", "Gwangju Uprising", "June Democratic Struggle", "Demonstration", "Portrait"} <= set(events)
+
+
+def test_migrated_schema_matches_the_models(database_url: str) -> None:
+    engine = create_catalog_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+def test_open_catalog_upgrades_an_empty_database(empty_database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = db.load_settings({}, data_dir=tmp_path / "data", database_url=empty_database_url)
+    with pytest.raises(DatabaseUnavailable, match="findcolor db upgrade"):
+        db.open_catalog(settings, upgrade=False)
+    catalog = db.open_catalog(settings)
+    try:
+        with catalog.read_session() as session:
+            assert len(db.list_terms(session=session, kind="era")) >= 7
+    finally:
+        catalog.close()
+
+
+def test_dead_database_is_one_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = db.load_settings(
+        {}, data_dir=tmp_path, database_url="postgresql+psycopg://nobody@127.0.0.1:1/nothing?connect_timeout=2"
+    )
+    with pytest.raises(DatabaseUnavailable) as error:
+        db.open_catalog(settings)
+    message = str(error.value)
+    assert "\n" not in message and "127.0.0.1:1" in message
+
+
+def test_unreadable_sqlite_location_is_one_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    settings = db.load_settings({}, data_dir=tmp_path, database_url=f"sqlite:///{blocker}/catalog.sqlite3")
+    with pytest.raises(DatabaseUnavailable) as error:
+        db.open_catalog(settings)
+    assert "\n" not in str(error.value)

@@ -1,0 +1,78 @@
+"""Accounts, passwords, the roles ladder and local single-user mode."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+import db
+from db.catalog import Catalog
+from db.errors import AuthenticationFailed, DuplicateRecord, InvalidInput, PermissionDenied
+
+
+def test_local_mode_until_the_first_account(catalog: Catalog) -> None:
+    with catalog.session() as session:
+        assert db.is_local_mode(session=session)
+        local = db.get_local_user(session=session)
+        assert local.is_local and db.has_role(local, "admin") and local.password_hash is None
+        assert not db.four_eyes_applies(session=session, settings=catalog.settings)
+        with pytest.raises(InvalidInput, match="first user account must be an admin"):
+            db.create_user(session=session, actor=local, username="ann", password="long enough", role="curator")
+    with catalog.session() as session:
+        db.create_user(session=session, actor=None, username="ann", password="long enough", role="admin")
+    with catalog.session() as session:
+        assert not db.is_local_mode(session=session)
+        assert db.four_eyes_applies(session=session, settings=catalog.settings)
+        with pytest.raises(PermissionDenied, match="sign in"):
+            db.get_local_user(session=session)
+        local = session.scalar(select(db.User).where(db.User.is_local.is_(True)))
+        assert local is not None and not local.active and not db.has_role(local, "viewer")
+
+
+def test_passwords_are_hashed_and_checked(catalog: Catalog, catalog_users: dict[str, db.User]) -> None:
+    with catalog.session() as session:
+        user = db.authenticate(session=session, username="curator", password="password-curator")
+        assert user.id == catalog_users["curator"].id
+        assert user.password_hash and "password-curator" not in user.password_hash
+        assert user.password_hash.startswith("$argon2id$")
+        for name, password in (("curator", "wrong password"), ("nobody", "password-curator"), ("curator", "")):
+            with pytest.raises(AuthenticationFailed, match="unknown user name or wrong password"):
+                db.authenticate(session=session, username=name, password=password)
+
+
+def test_only_admins_manage_accounts(catalog: Catalog, catalog_users: dict[str, db.User]) -> None:
+    with catalog.session() as session:
+        with pytest.raises(PermissionDenied, match="only a admin"):
+            db.create_user(
+                session=session, actor=catalog_users["reviewer"], username="eve", password="12345678", role="viewer"
+            )
+        with pytest.raises(DuplicateRecord):
+            db.create_user(
+                session=session, actor=catalog_users["admin"], username="Curator", password="12345678", role="viewer"
+            )
+        with pytest.raises(InvalidInput, match="at least 8"):
+            db.create_user(session=session, actor=catalog_users["admin"], username="bob", password="short", role="viewer")
+        with pytest.raises(InvalidInput, match="unknown role"):
+            db.create_user(session=session, actor=catalog_users["admin"], username="bob", password="12345678", role="boss")
+        user = db.set_user_role(
+            session=session, actor=catalog_users["admin"], user_id=catalog_users["viewer"].id, role="curator"
+        )
+        assert user.role is db.Role.CURATOR
+        with pytest.raises(InvalidInput, match="last admin"):
+            db.set_user_role(session=session, actor=catalog_users["admin"], user_id=catalog_users["admin"].id, role="viewer")
+        db.set_user_active(session=session, actor=catalog_users["admin"], user_id=catalog_users["reviewer2"].id, active=False)
+    with catalog.session() as session:
+        with pytest.raises(AuthenticationFailed):
+            db.authenticate(session=session, username="reviewer2", password="password-reviewer2")
+        actions = [event.action for event in db.list_audit_events(session=session, entity_type="user")]
+        assert actions.count("user.create") == 6 and "user.set_role" in actions and "user.deactivate" in actions
+
+
+def test_roles_ladder() -> None:
+    viewer = db.User(username="v", role=db.Role.VIEWER, active=True)
+    reviewer = db.User(username="r", role=db.Role.REVIEWER, active=True)
+    assert db.has_role(reviewer, "curator") and db.has_role(reviewer, "viewer") and not db.has_role(reviewer, "admin")
+    assert not db.has_role(viewer, "curator")
+    with pytest.raises(PermissionDenied) as error:
+        db.require_role(viewer, "curator", "import photos")
+    assert "import photos" in str(error.value) and "viewer" in str(error.value)
