@@ -8,8 +8,10 @@ are keyed by the SHA-256 of the file they come from: content-addressed, they nev
 from __future__ import annotations
 
 import streamlit as st
+from PIL import Image
 
 import db
+import findcolor
 
 
 @st.cache_resource(show_spinner="Opening the catalog…")
@@ -60,3 +62,15 @@ def term_names(kind: str) -> list[str]:
 
 def forget_terms() -> None:
     _term_names.clear()
+
+
+@st.cache_resource(show_spinner="Preparing the colorization engine…")
+def warm_engine(name: str) -> str:
+    """Load the engine and run it once on a tiny image, so the curator's first Run is as fast
+    as the ones after it (first use pays for loading weights and initialising the solver)."""
+    findcolor.colorize(
+        Image.new("RGB", (64, 64), (128, 128, 128)),
+        {"version": 1, "points": [{"x": 8, "y": 8, "color": "#a03020", "radius": 2}]},
+        engine=name,
+    )
+    return name

@@ -31,7 +31,7 @@ from dashboard.rendering import (
     suggest_colors,
     suggestions_available,
 )
-from dashboard.resources import display_bytes, get_catalog, thumbnail_bytes
+from dashboard.resources import display_bytes, get_catalog, thumbnail_bytes, warm_engine
 from dashboard.swatches import swatch_strip
 
 CANVAS_MAX_SIZE = (820, 620)  # (w, h) CSS pixels; the scan itself never goes to the browser
@@ -166,7 +166,10 @@ def canvas_panel(preview: Image.Image, tool: Tool, context: PhotoContext) -> dic
 
 def engine_choice() -> str:
     engines = findcolor.available_engines()
-    return st.selectbox("Engine", engines, format_func=lambda name: ENGINE_LABELS.get(name, name), key="ws-engine")
+    name = st.selectbox("Engine", engines, format_func=lambda name: ENGINE_LABELS.get(name, name), key="ws-engine")
+    with reported_errors("Choose another engine."):
+        warm_engine(name)
+    return name
 
 
 def suggest_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoContext) -> None:
@@ -199,14 +202,17 @@ def suggest_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoCon
 def run_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoContext, engine: str) -> None:
     """Run the preview render on request (or after every change) and show it."""
     auto = st.toggle("Re-run after every change", key="ws-auto")
-    previous: PreviewResult | None = st.session_state.get(state.RESULT)
     try:
         current = findcolor.parse_hints(hints, image_size=context.original_size).to_dict()
     except findcolor.FindColorError as error:
         st.error(f"{error}. Remove the last hint (or clear) and paint it again.")
         return
-    stale = previous is None or previous.hints != current or previous.engine != engine
-    if st.button("Run", type="primary", icon=":material/play_arrow:") or (auto and stale and previous is not None):
+
+    def is_stale(result: PreviewResult | None) -> bool:
+        return result is None or result.hints != current or result.engine != engine
+
+    previous: PreviewResult | None = st.session_state.get(state.RESULT)
+    if st.button("Run", type="primary", icon=":material/play_arrow:") or (auto and previous and is_stale(previous)):
         with reported_errors("Fix or remove the last hint and run again."):
             with st.spinner("Colorizing the preview…"):
                 st.session_state[state.RESULT] = render_preview(preview, hints, context.original_size, engine)
@@ -217,7 +223,7 @@ def run_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoContext
     st.caption(
         f"Preview {preview.width}×{preview.height} rendered in {result.seconds:.2f} s "
         f"({ENGINE_LABELS.get(result.engine, result.engine)})"
-        + (" · hints changed since: run again" if stale else "")
+        + (" · the hints changed since: run again" if is_stale(result) else "")
     )
     before, after = st.columns(2)
     before.image(preview, caption="Original", width="stretch")

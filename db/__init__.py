@@ -8,13 +8,19 @@ Opening and transactions
 
     import db
     catalog = db.open_catalog()            # settings from FINDCOLOR_* env vars; upgrades the schema
-    with catalog.session() as session:     # one transaction: commit on success, rollback on error
+    with catalog.session() as session:     # a write transaction: commit on success, rollback on error
         actor = db.get_local_user(session=session)   # local single-user mode (no accounts exist)
+        outcome = db.import_bytes(session=session, store=catalog.store, settings=catalog.settings,
+                                  actor=actor, filename="scan.tif", data=data)
+    with catalog.read_session() as session:          # browsing/export: never blocks writers
         page = db.list_photos(session=session, filters=db.PhotoFilter(era="Korean War"), page=1)
 
-Data-access functions never commit; they flush so ids are set. Every change writes an
-:class:`AuditEvent`. Every user-facing failure is a :class:`db.errors.CatalogError`
-(a :class:`findcolor.errors.FindColorError`) with a one-line message.
+Data-access functions never commit; they flush so ids are set. Objects returned stay usable
+after the ``with`` block (loaded relationships: photo.era/event/tags/created_by,
+colorization.photo/created_by/reviewed_by). Every change writes an :class:`AuditEvent`.
+Every user-facing failure is a :class:`db.errors.CatalogError` (a
+:class:`findcolor.errors.FindColorError`) with a one-line message; hint problems raise
+:class:`findcolor.errors.HintError`.
 
 Public API (all keyword-only)
 -----------------------------
@@ -22,8 +28,23 @@ Settings and opening (``db.settings``, ``db.catalog``, ``db.migrate``)::
 
     load_settings(environ=None, **overrides) -> Settings
     open_catalog(settings: Settings | None = None, *, upgrade: bool = True) -> Catalog
-    Catalog.settings / .engine / .store ; Catalog.session() -> ContextManager[Session] ; Catalog.close()
+    Catalog.settings / .engine / .store ; Catalog.session() / Catalog.read_session() -> ContextManager[Session]
+    Catalog.close()
     upgrade_database(url: str, revision="head") / downgrade_database(url: str, revision: str)
+
+Records (``db.models``)::
+
+    Photo: id, sha256, original_filename, format, width, height, mode, bit_depth, size_bytes, title,
+        description, date_text, year_from, year_to, place, source, rights, identifier, era_name,
+        event_name, tags, status (PhotoStatus: new | in_review | approved | rejected), created_at, created_by
+        # in_review = a draft waits (wins over approved); approved = has an approved colorization
+    Colorization: id, photo_id, photo, status (ColorizationStatus: draft | approved | rejected | superseded),
+        hints, engine, model_name, model_version, weights_sha256, parameters, software_version,
+        output_sha256, output_width, output_height, palette, provenance_note, created_by, created_at,
+        reviewed_by, reviewed_at, review_note, superseded_at, superseded_by_id
+    ReferenceColor: id, name, hex, description, citation, era, event, place
+    User: id, username, display_name, role (Role), active, is_local;  VocabularyTerm: kind, name, year_from, year_to
+    AuditEvent: id, at, username, action, entity_type, entity_id, details
 
 Users, roles, local mode (``db.users``; roles ladder viewer < curator < reviewer < admin)::
 
@@ -32,7 +53,7 @@ Users, roles, local mode (``db.users``; roles ladder viewer < curator < reviewer
     create_user(*, session, actor: User | None, username, password, role, display_name="") -> User
         # actor None is allowed only for the very first account (bootstrap), which must be admin
     authenticate(*, session, username, password) -> User    # AuthenticationFailed
-    list_users(*, session) -> list[User];  get_user(*, session, user_id) -> User | None
+    list_users(*, session, include_local=False) -> list[User];  get_user(*, session, user_id) -> User | None
     get_user_by_name(*, session, username) -> User | None
     set_user_role(*, session, actor, user_id, role) -> User
     set_user_password(*, session, actor, user_id, password) -> User
@@ -66,7 +87,8 @@ Files (``db.store``; content-addressed by SHA-256, written atomically, never rew
 
 Import (``db.ingest``)::
 
-    import_paths(*, session, store, settings, actor, paths, metadata_csv=None, defaults=None) -> ImportReport
+    import_paths(*, session, store, settings, actor, paths, metadata_csv=None, defaults=None, progress=None)
+        -> ImportReport
     import_bytes(*, session, store, settings, actor, filename, data: bytes, metadata=None) -> ImportOutcome
         # ImportOutcome(source, status: "imported" | "duplicate" | "failed", message, photo_id, sha256)
         # ImportReport(outcomes).imported / .duplicates / .failed  (lists of outcomes)
@@ -97,7 +119,7 @@ Palette memory and era palettes (``db.references``, ``db.palettes``)::
 
 Export, fixity, audit (``db.export``, ``db.verify``, ``db.audit``)::
 
-    export_bag(*, session, store, out_path, era=None, event=None, actor=None) -> ExportReport
+    export_bag(*, session, store, out_path, era=None, event=None) -> ExportReport   # .path .photos .files .bytes
         # BagIt zip of approved colorizations with originals, XMP-tagged outputs, metadata.csv/json
     read_xmp(path_or_bytes) -> dict[str, str]                # fields of an exported PNG's XMP packet
     verify_store(*, session, store) -> FixityReport          # .checked, .missing, .altered, .ok

@@ -61,6 +61,7 @@ class Catalog:
             if commit:
                 session.commit()
             else:
+                session.expunge_all()  # keep loaded objects usable; a rollback would expire them
                 session.rollback()
         except DBAPIError as error:
             session.rollback()

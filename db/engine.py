@@ -17,11 +17,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
-from db.errors import CatalogError, ConcurrentChange, DatabaseUnavailable
+from db.errors import CatalogError, ConcurrentChange, DatabaseUnavailable, RecordImmutable
 
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Messages of the database triggers of migration 0001 (append-only log, immutable reviews).
+GUARD_MESSAGES = ("audit log is append-only", "reviewed colorization is immutable", "catalog records are never deleted")
 
 
 def describe_url(url: str) -> str:
@@ -82,6 +84,8 @@ def _first_line(error: BaseException) -> str:
 def translate_database_error(error: DBAPIError, url: str) -> CatalogError:
     """A one-line catalog error for a driver failure."""
     detail = _first_line(error)
+    if any(guard in detail for guard in GUARD_MESSAGES):  # raised by the history-protecting triggers
+        return RecordImmutable(detail)
     if isinstance(error, IntegrityError):
         return ConcurrentChange(f"the change conflicts with the catalog's current state ({detail}); reload and try again")
     if "database is locked" in detail or "could not serialize" in detail or "deadlock" in detail:

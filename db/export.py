@@ -216,7 +216,7 @@ def _export_one(
     folder = f"{photo.id:06d}" + (f"-{_slug(photo.identifier)}" if _slug(photo.identifier) else "")
     target = bag_dir / folder
     target.mkdir()
-    suffix = Path(photo.original_filename).suffix.lower() or f".{photo.format.lower()}"
+    suffix = "." + (_slug(Path(photo.original_filename).suffix.lower().lstrip(".")) or _slug(photo.format.lower()) or "bin")
     original = target / f"original{suffix}"
     _copy_verified(store, photo.sha256, original, f"original of photo #{photo.id}")
     output = store.read_bytes(colorization.output_sha256)

@@ -267,7 +267,7 @@ class Colorization(Base):
     superseded_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     superseded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("colorizations.id"))
 
-    photo: Mapped[Photo] = relationship(back_populates="colorizations", foreign_keys=[photo_id])
+    photo: Mapped[Photo] = relationship(back_populates="colorizations", foreign_keys=[photo_id], lazy="joined")
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
     reviewed_by: Mapped[Optional[User]] = relationship(foreign_keys=[reviewed_by_id], lazy="joined")
 

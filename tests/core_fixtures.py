@@ -69,12 +69,15 @@ def astronaut_gray() -> np.ndarray:
     return image
 
 
-def photo_hints(rgb8: np.ndarray, count: int = 10, radius: int = 2, grid: tuple[int, int] = (4, 4)) -> dict:
+def photo_hints(
+    rgb8: np.ndarray, count: int = 10, radius: int = 2, grid: tuple[int, int] = (4, 4), min_chroma: float = 10.0
+) -> dict:
     """``count`` point hints taken from the true colours of ``rgb8``.
 
     The image is split into ``grid`` cells; in each cell the flattest (lowest Lab std) candidate
     patch is taken, and the ``count`` flattest of those are kept, so hints are spread over the
-    photo and sit on regions where one colour is meaningful. The hint colour is the patch mean.
+    photo and sit on regions where one colour is meaningful; only clearly coloured (chroma >=
+    ``min_chroma``), neither black nor white patches count. The hint colour is the patch mean.
     """
     lab = lab_of(rgb8)
     height, width = rgb8.shape[:2]
@@ -88,10 +91,17 @@ def photo_hints(rgb8: np.ndarray, count: int = 10, radius: int = 2, grid: tuple[
             for y in range(y_lo, y_hi, 6):
                 for x in range(x_lo, x_hi, 6):
                     patch = lab[y - radius : y + radius + 1, x - radius : x + radius + 1].reshape(-1, 3)
+                    mean = patch.mean(axis=0)
+                    if np.hypot(mean[1], mean[2]) < min_chroma or not 15 <= mean[0] <= 90:
+                        continue  # black, white or gray patches would not test chroma at all
+                    if patch[:, 0].std() > 4:
+                        continue  # one colour at very different lightness may not fit the gamut everywhere
                     score = float(patch.std(axis=0).sum())
                     if best is None or score < best[0]:
                         best = (score, x, y)
-            chosen.append(best)
+            if best is not None:
+                chosen.append(best)
+    assert len(chosen) >= count, "not enough coloured flat patches for the hints"
     chosen.sort()
     points = []
     for _, x, y in chosen[:count]:

@@ -81,6 +81,8 @@ def add_stroke(ab: np.ndarray, mask: np.ndarray, true_ab: np.ndarray, rng: np.ra
     h, w = mask.shape
     stroke = StrokeHint(path=tuple(random_stroke_path(true_ab, rng)), color="#808080", width=float(rng.uniform(1.0, 5.0)))
     _, covered = rasterize_hints(Hints(strokes=(stroke,)), (w, h), (w, h))
+    if not covered.any():
+        return
     ab[covered] = true_ab[covered].mean(axis=0)
     mask |= covered
 

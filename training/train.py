@@ -57,6 +57,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 2  # CPU threads (the machine this was trained on has 2 cores)
     bf16: bool = True  # bfloat16 autocast on CPUs that support it (ignored on CUDA, which uses fp16 AMP)
+    log_every: int = 50  # steps between loss lines in metrics.jsonl
     eval_every: int = 500  # steps between validation passes (0 = never)
     val_photos: int | None = None  # limit on validation photos (None = all)
     checkpoint_minutes: float = 5.0  # wall-clock minutes between "last" checkpoints
@@ -70,6 +71,7 @@ SMOKE_OVERRIDES = {
     "warmup_steps": 5,
     "lr": 3e-3,
     "eval_every": 0,
+    "log_every": 4,
     "checkpoint_minutes": 0.0,
     "model": {"widths": [8, 16, 32, 32], "bottleneck_dilations": [1, 2], "regions": 2},
 }
@@ -200,7 +202,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, float]:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         done = step + 1
-        if done % 50 == 0:
+        if done % config.log_every == 0:
             progress.set_postfix(loss=f"{parts['loss']:.4f}", l1=f"{parts['l1']:.4f}", ce=f"{parts['ce']:.3f}", lr=f"{lr:.2e}")
             metrics_file.write(json.dumps({"step": done, "lr": lr, **parts, "time": time.time()}) + "\n")
             metrics_file.flush()

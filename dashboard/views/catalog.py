@@ -27,7 +27,7 @@ def show_grid(rows: list[PhotoRow]) -> None:
                     st.image(thumbnail_bytes(row.sha256), width="stretch")
                 st.markdown(f"**{row.heading}**")
                 st.caption(" · ".join(part for part in (row.date, row.era, row.status) if part))
-                if st.button("Open", key=f"open-{row.id}", icon=":material/palette:"):
+                if st.button("Open in workspace", key=f"open-{row.id}", icon=":material/palette:"):
                     open_in_workspace(row.id)
 
 
@@ -53,8 +53,9 @@ def show_catalog() -> None:
             page = db.list_photos(
                 session=session, filters=filters, sort=sort, page=st.session_state.get(PAGE_KEY, 1), per_page=per_page
             )
-            if page.page > page.pages > 0:  # the filters changed under a later page
-                page = db.list_photos(session=session, filters=filters, sort=sort, page=page.pages, per_page=per_page)
+            if page.page > page.pages > 0:  # the filters changed under a later page: back to the first
+                del st.session_state[PAGE_KEY]
+                page = db.list_photos(session=session, filters=filters, sort=sort, page=1, per_page=per_page)
             rows = [photo_row(photo) for photo in page.items]
         for column, (status, label) in zip(st.columns(len(STATUS_LABELS)), STATUS_LABELS.items()):
             column.metric(label.capitalize(), f"{counts.get(status, 0):,}")
@@ -62,8 +63,10 @@ def show_catalog() -> None:
         if not rows:
             st.info("No photos match. Clear the filters, or add photos on the Import page.")
             return
-        show_grid(rows) if view == "Grid" else show_table(rows)
-        st.session_state[PAGE_KEY] = page.page
+        if view == "Grid":
+            show_grid(rows)
+        else:
+            show_table(rows)
         st.pagination(max(page.pages, 1), key=PAGE_KEY)
 
 

@@ -137,11 +137,28 @@ def chromium_browser() -> Iterator[object]:
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def browser_page(chromium_browser, dashboard_server: DashboardServer):  # type: ignore[no-untyped-def]
-    """A fresh browser context (own cookies, own Streamlit session) on a wide window."""
-    context = chromium_browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+def browser_page(chromium_browser, dashboard_server: DashboardServer, request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A fresh browser context (own cookies, own Streamlit session) on a wide window.
+
+    When the test fails, a screenshot of the page and the server log are kept in its tmp_path.
+    """
+    context = chromium_browser.new_context(viewport={"width": 1500, "height": 1900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
+    if request.node.stash.get(_CALL_FAILED, False):
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        print(f"failure screenshot: {tmp_path / 'failure.png'}; server log: {dashboard_server.log_path}")
     context.close()

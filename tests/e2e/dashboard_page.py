@@ -2,7 +2,8 @@
 
 Streamlit updates the page element by element while a script run is in progress, so every
 action waits for the run marker that ``dashboard/app.py`` writes last (``.findcolor-run``,
-numbered per run) to move past the number it had before the action.
+numbered per run) to change from the number it had before the action (signing out starts
+the count again).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class DashboardPage:
         action()
         self.page.wait_for_function(
             "before => [...document.querySelectorAll('.findcolor-run')]"
-            ".some(marker => Number(marker.dataset.run) > before)",
+            ".some(marker => Number(marker.dataset.run) !== before)",
             arg=before,
             timeout=RUN_TIMEOUT_MS,
         )
@@ -72,6 +73,14 @@ class DashboardPage:
     def select(self, label: str, option: str) -> None:
         self.page.get_by_role("combobox", name=label, exact=True).click()
         self.after_run(self.page.get_by_role("option", name=option, exact=True).click)
+
+    def pick_color(self, label: str, hex_color: str) -> None:
+        """Type a colour into the picker's hex field; closing the picker sends it (one run)."""
+        self.page.get_by_role("button", name=f"{label} color picker").click()
+        field = self.page.locator('input[id^="rc-editable-input"]').first
+        field.fill(hex_color)
+        field.press("Enter")
+        self.after_run(lambda: self.page.keyboard.press("Escape"))
 
     def upload(self, label: str, files: Sequence[Path]) -> None:
         uploader = self.page.locator('[data-testid="stFileUploader"]', has=self.page.get_by_text(label, exact=True))

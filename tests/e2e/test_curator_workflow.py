@@ -69,12 +69,15 @@ def test_import_paint_run_save_review_export(
     app.expect_text("Photographer with camera")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser_page.screenshot(path=str(SCREENSHOTS / "catalog.png"), full_page=True)
-    app.after_run(app.button("Open").first.click)
+    app.after_run(app.button("Open in workspace").first.click)
     browser_page.locator("h1", has_text="Workspace").wait_for()
 
     # Paint two points and one stroke with the mouse; the canvas reports them to Python.
+    app.pick_color("Colour", "#8a5a3c")  # skin
     app.click_canvas(250, 120)
+    app.pick_color("Colour", "#1f2a44")  # dark blue coat
     app.click_canvas(120, 420)
+    app.pick_color("Colour", "#4f7a32")  # grass
     app.after_run(browser_page.get_by_text("Stroke", exact=True).click)
     app.drag_on_canvas([(30, 480), (150, 470), (300, 490), (450, 480)])
     app.expect_text("2 points · 1 strokes")

@@ -1,0 +1,251 @@
+"""The neural engines: the shipped hint network alone, and combined with the affinity solve.
+
+Weights live in ``findcolor/weights/hintnet.safetensors`` next to ``hintnet.json`` (the model
+config, how the weights were trained, and the tuned prior weight of the combined engine), so
+the network is rebuilt from those two files alone.
+
+- :class:`NeuralEngine` runs the network at the working resolution and sets hinted pixels to
+  their hinted chroma.
+- :class:`CombinedEngine` (``engine="auto"``) uses the network's chroma as a weak prior of the
+  Levin et al. affinity solve with hinted pixels fixed (``propagation.propagate(...,
+  prior_ab=...)``): far from hints the network's colours win, near hints the correction
+  spreads along luminance edges, so hints are honoured exactly without halos. Measured here
+  the network is the stronger engine with few hints and the solve with many; the combination
+  gets the better of both.
+- :func:`suggest` reads the network's distribution over quantised ab bins at a pixel: the
+  colours the model expects there given the current hints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from findcolor.color import lab_to_hex
+from findcolor.errors import EngineError, FindColorError
+from findcolor.hints import Hints, palette_ab, parse_hints, rasterize_hints
+from findcolor.model import (
+    HintNet,
+    HintNetConfig,
+    ab_bin_centers,
+    build_model,
+    fuse_for_inference,
+    global_hint_vector,
+    palette_histogram,
+)
+from findcolor.propagation import propagate
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+WEIGHTS_NAME = "hintnet"
+WORKING_SIDE = 256  # the resolution the network was evaluated at (and the 30 ms budget)
+DEFAULT_PRIOR_WEIGHT = 1e-3  # used when the metadata carries no tuned value
+MULTIPLE = 16  # the network's total downsampling
+
+
+@dataclass(frozen=True)
+class LoadedWeights:
+    model: HintNet  # fused, eval mode, channels-last
+    config: HintNetConfig
+    metadata: dict  # the JSON next to the weights
+    sha256: str  # of the .safetensors file
+
+
+def weights_paths(directory: Path = WEIGHTS_DIR) -> tuple[Path, Path]:
+    return directory / f"{WEIGHTS_NAME}.safetensors", directory / f"{WEIGHTS_NAME}.json"
+
+
+def weights_available(directory: Path = WEIGHTS_DIR) -> bool:
+    """True when the shipped network (weights + config) is installed."""
+    weights, metadata = weights_paths(directory)
+    return weights.is_file() and metadata.is_file()
+
+
+def save_weights(model: HintNet, metadata: dict, directory: Path = WEIGHTS_DIR) -> str:
+    """Write ``hintnet.safetensors`` + ``hintnet.json``; returns the weights' SHA-256."""
+    directory.mkdir(parents=True, exist_ok=True)
+    weights, meta_path = weights_paths(directory)
+    state = {name: tensor.detach().contiguous().cpu() for name, tensor in model.state_dict().items()}
+    save_file(state, str(weights))
+    sha = hashlib.sha256(weights.read_bytes()).hexdigest()
+    meta_path.write_text(json.dumps({**metadata, "model_config": model.config.to_dict(), "sha256": sha}, indent=1))
+    return sha
+
+
+def load_unfused(directory: Path = WEIGHTS_DIR) -> tuple[HintNet, dict, str]:
+    """The network exactly as trained (eval mode, batch norms separate), its metadata and SHA-256."""
+    weights, meta_path = weights_paths(directory)
+    if not weights_available(directory):
+        raise EngineError(f"no model weights in {directory} (use the classical engine, or train: see docs/MODEL_CARD.md)")
+    try:
+        metadata = json.loads(meta_path.read_text())
+        config = HintNetConfig.from_dict(metadata["model_config"])
+        model = build_model(config)
+        model.load_state_dict(load_file(str(weights)))
+    except Exception as error:  # noqa: BLE001 - any damage to the files is one user-facing problem
+        raise EngineError(f"model weights in {directory} are unreadable: {str(error).splitlines()[0]}") from None
+    sha = hashlib.sha256(weights.read_bytes()).hexdigest()
+    return model.eval(), metadata, sha
+
+
+@lru_cache(maxsize=4)
+def load_weights(directory: Path = WEIGHTS_DIR) -> LoadedWeights:
+    """Load, fuse batch norms, and warm up once (the first pass in a process is ~10x slower)."""
+    model, metadata, sha = load_unfused(directory)
+    model = fuse_for_inference(model)
+    loaded = LoadedWeights(model, model.config, metadata, sha)
+    with torch.inference_mode():
+        zeros = torch.zeros(1, 1, 64, 64)
+        model(zeros + 50.0, torch.zeros(1, 2, 64, 64), zeros, torch.zeros(1, model.config.global_dim), with_bins=False)
+    return loaded
+
+
+def global_hints_of(hints: Hints, config: HintNetConfig) -> np.ndarray:
+    """The global-hint vector of a curator's palette and saturation (flags off when absent)."""
+    palette = palette_ab(hints)
+    histogram = None
+    if palette:
+        colours = np.array([(a, b) for a, b, _ in palette], dtype=np.float32)
+        weights = np.array([w for _, _, w in palette], dtype=np.float32)
+        histogram = palette_histogram(colours, weights, config)
+    return global_hint_vector(config, histogram, hints.saturation)
+
+
+def _padded(array: np.ndarray, multiple: int) -> np.ndarray:
+    """Reflect-pad the first two axes of ``array`` up to multiples of ``multiple``."""
+    h, w = array.shape[:2]
+    pad_h, pad_w = (-h) % multiple, (-w) % multiple
+    if pad_h == 0 and pad_w == 0:
+        return array
+    mode = "reflect" if min(h, w) > max(pad_h, pad_w) else "edge"
+    return np.pad(array, [(0, pad_h), (0, pad_w)] + [(0, 0)] * (array.ndim - 2), mode=mode)
+
+
+_inference_lock = threading.Lock()  # one model instance is shared by every caller of the process
+
+
+def run_network(
+    weights: LoadedWeights,
+    lightness: np.ndarray,
+    hint_ab: np.ndarray,
+    hint_mask: np.ndarray,
+    hints: Hints,
+    *,
+    with_bins: bool = False,
+) -> dict[str, np.ndarray]:
+    """The network on one image: ``ab`` (h, w, 2) and, with ``with_bins``, ``bin_logits`` (Q, h', w')."""
+    h, w = lightness.shape
+    light = _padded(np.asarray(lightness, dtype=np.float32), MULTIPLE)
+    masked_ab = np.where(hint_mask[..., None], hint_ab, 0.0).astype(np.float32)
+    hint = _padded(masked_ab, MULTIPLE)
+    mask = _padded(np.asarray(hint_mask, dtype=np.float32), MULTIPLE)
+    if (light.shape[0] - h) or (light.shape[1] - w):  # padding must not invent hints
+        mask[h:, :] = 0.0
+        mask[:, w:] = 0.0
+        hint = hint * mask[..., None]
+    channels_last = torch.channels_last
+    with _inference_lock, torch.inference_mode():
+        out = weights.model(
+            torch.from_numpy(light)[None, None].contiguous(memory_format=channels_last),
+            torch.from_numpy(np.ascontiguousarray(hint)).permute(2, 0, 1)[None].contiguous(memory_format=channels_last),
+            torch.from_numpy(mask)[None, None].contiguous(memory_format=channels_last),
+            torch.from_numpy(global_hints_of(hints, weights.config))[None],
+            with_bins=with_bins,
+        )
+    result = {"ab": out["ab"][0, :, :h, :w].permute(1, 2, 0).numpy().astype(np.float32)}
+    if with_bins:
+        result["bin_logits"] = out["bin_logits"][0].numpy()
+    return result
+
+
+class NeuralEngine:
+    """The hint network alone; hinted pixels are set to their hinted chroma."""
+
+    name = "neural"
+    working_side = WORKING_SIDE
+
+    def __init__(self, directory: Path = WEIGHTS_DIR) -> None:
+        self.weights = load_weights(directory)
+        self.version = f"hintnet/{self.weights.sha256[:12]}"
+
+    def predict_ab(self, lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, hints: Hints) -> np.ndarray:
+        ab = run_network(self.weights, lightness, hint_ab, hint_mask, hints)["ab"]
+        ab[hint_mask] = hint_ab[hint_mask]
+        return ab
+
+
+class CombinedEngine:
+    """The network's chroma as the prior of the edge-aware affinity solve, hints fixed (``engine="auto"``)."""
+
+    name = "auto"
+    working_side = WORKING_SIDE
+
+    def __init__(self, directory: Path = WEIGHTS_DIR, *, prior_weight: float | None = None) -> None:
+        self.weights = load_weights(directory)
+        tuned = self.weights.metadata.get("combined_prior_weight", DEFAULT_PRIOR_WEIGHT)
+        self.prior_weight = float(tuned if prior_weight is None else prior_weight)
+        self.version = f"hintnet+levin2004/{self.weights.sha256[:12]}/prior={self.prior_weight:g}"
+
+    def predict_ab(self, lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, hints: Hints) -> np.ndarray:
+        prior = run_network(self.weights, lightness, hint_ab, hint_mask, hints)["ab"]
+        if not hint_mask.any():
+            return prior
+        return propagate(lightness, hint_ab, hint_mask, prior_ab=prior, prior_weight=self.prior_weight)
+
+
+def suggest(
+    image, hints=None, x: float = 0.0, y: float = 0.0, k: int = 6, *, weights_dir: Path = WEIGHTS_DIR
+) -> list[tuple[str, float]]:
+    """The ``k`` colours the network expects at pixel (x, y) of ``image`` given ``hints``.
+
+    Returns ``[(hex, probability), ...]``, most likely first; probabilities come from the
+    network's distribution over quantised ab bins at that pixel (so they sum to at most 1),
+    each bin shown at the pixel's own lightness. ``image`` is anything ``load_image``
+    accepts; (x, y) are full-resolution pixel coordinates.
+    """
+    from findcolor.imageio import load_image  # local: keeps `import findcolor.neural` light
+    from findcolor.pipeline import working_size
+
+    if not isinstance(k, int) or k < 1:
+        raise FindColorError(f"k must be a positive whole number, got {k!r}")
+    loaded = load_image(image)
+    width, height = loaded.width, loaded.height
+    if not (0 <= x <= width - 1 and 0 <= y <= height - 1):
+        raise FindColorError(f"({x:g}, {y:g}) is outside the {width}x{height} image")
+    parsed = parse_hints(hints, image_size=(width, height))
+    weights = load_weights(weights_dir)
+    lightness = loaded.lightness()
+    size = working_size(width, height, WORKING_SIDE)
+    small = np.asarray(
+        F.interpolate(torch.from_numpy(lightness)[None, None], size=(size[1], size[0]), mode="area")[0, 0]
+    )
+    hint_ab, hint_mask = rasterize_hints(parsed, (width, height), size)
+    logits = torch.from_numpy(run_network(weights, small, hint_ab, hint_mask, parsed, with_bins=True)["bin_logits"])
+    # sample the (Q, h', w') logits at the pixel, in normalised [-1, 1] coordinates of the working image
+    padded_h = small.shape[0] + (-small.shape[0]) % MULTIPLE
+    padded_w = small.shape[1] + (-small.shape[1]) % MULTIPLE
+    gx = ((x + 0.5) / width * size[0]) / padded_w * 2.0 - 1.0
+    gy = ((y + 0.5) / height * size[1]) / padded_h * 2.0 - 1.0
+    grid = torch.tensor([[[[gx, gy]]]], dtype=torch.float32)
+    at_pixel = F.grid_sample(logits[None], grid, mode="bilinear", align_corners=False)[0, :, 0, 0]
+    probabilities = torch.softmax(at_pixel, dim=0)
+    centers = ab_bin_centers(weights.config)
+    pixel_lightness = float(lightness[int(round(y)), int(round(x))])
+    merged: dict[str, float] = {}
+    for index in torch.argsort(probabilities, descending=True).tolist():
+        colour = lab_to_hex((pixel_lightness, float(centers[index, 0]), float(centers[index, 1])))
+        if colour not in merged and len(merged) == k:
+            break
+        merged[colour] = merged.get(colour, 0.0) + float(probabilities[index])  # out-of-gamut bins can share a hex
+    return sorted(merged.items(), key=lambda item: -item[1])[:k]

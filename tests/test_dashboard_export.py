@@ -1,0 +1,55 @@
+"""The export page: a BagIt zip of approved colorizations, offered for download."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import db
+from dashboard_support import add_candidate, add_photo, assert_clean, open_test_catalog, start_app
+
+EXPORT = "views/export.py"
+
+
+def approve(catalog: db.Catalog, candidate: int) -> None:
+    with catalog.session() as session:
+        db.approve_colorization(
+            session=session, settings=catalog.settings, actor=db.get_local_user(session=session),
+            colorization_id=candidate, note="ok",
+        )  # fmt: skip
+
+
+def build(app):  # type: ignore[no-untyped-def]
+    next(b for b in app.button if b.label == "Build the bag").click().run()
+    return app
+
+
+def test_the_bag_holds_the_approved_work_of_the_chosen_era(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    war = add_photo(catalog, shift=1, title="Harbour", era="Korean War")
+    occupation = add_photo(catalog, shift=2, title="School", era="Japanese occupation")
+    approve(catalog, add_candidate(catalog, war))
+    approve(catalog, add_candidate(catalog, occupation))
+    add_candidate(catalog, add_photo(catalog, shift=3, era="Korean War"))  # a draft: never exported
+    app = start_app(EXPORT)
+    app.selectbox(key="export-era").select("Korean War").run()
+    build(app)
+    assert_clean(app)
+    assert app.success[0].value.startswith("1 approved colorizations")
+    assert app.get("download_button")
+    name, data, _ = app.session_state["export-bag"]
+    assert name.endswith(".zip")
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert any(n.endswith("bagit.txt") for n in names)
+    assert sum(n.endswith(".png") for n in names) >= 1
+
+
+def test_nothing_approved_still_builds_an_empty_bag_or_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_candidate(catalog, add_photo(catalog))
+    app = build(start_app(EXPORT))
+    assert not app.exception
+    assert app.error or app.success[0].value.startswith("0 approved colorizations")

@@ -1,0 +1,120 @@
+"""The neural engines and colour suggestions, on small randomly initialised weights."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from skimage import data as skdata
+
+from findcolor.errors import EngineError, FindColorError
+from findcolor.hints import Hints, PaletteColor, PointHint, rasterize_hints
+from findcolor.model import HintNetConfig, build_model
+from findcolor.neural import CombinedEngine, NeuralEngine, global_hints_of, save_weights, suggest, weights_available
+
+TINY = HintNetConfig(widths=(8, 16, 24, 32), bottleneck_dilations=(1, 2), regions=3)
+
+
+@pytest.fixture(scope="module")
+def weights_dir(tmp_path_factory) -> Path:
+    torch.manual_seed(0)
+    model = build_model(TINY).eval()
+    # give the untrained heads some signal so outputs are not ~0 everywhere
+    torch.nn.init.normal_(model.ab_head.weight, std=0.3)
+    torch.nn.init.normal_(model.bin_head.weight, std=0.3)
+    torch.nn.init.normal_(model.global_hints.mlp[-1].weight, std=0.3)
+    directory = tmp_path_factory.mktemp("weights")
+    save_weights(model, {"combined_prior_weight": 1e-2}, directory)
+    return directory
+
+
+def _scene(width: int = 50, height: int = 37) -> np.ndarray:
+    rgb = np.asarray(Image.fromarray(skdata.astronaut()).resize((width, height)), dtype=np.float32) / 255.0
+    from findcolor.color import rgb_to_lab
+
+    return rgb_to_lab(rgb)[..., 0]
+
+
+def _hints(width: int = 50, height: int = 37) -> tuple[Hints, np.ndarray, np.ndarray]:
+    hints = Hints(points=(PointHint(10, 12, "#c03020", radius=1), PointHint(40, 30, "#2050c0", radius=0)))
+    hint_ab, hint_mask = rasterize_hints(hints, (width, height), (width, height))
+    return hints, hint_ab, hint_mask
+
+
+def test_weights_available_only_with_both_files(tmp_path: Path, weights_dir: Path) -> None:
+    assert weights_available(weights_dir)
+    assert not weights_available(tmp_path)
+    (tmp_path / "hintnet.safetensors").write_bytes(b"")
+    assert not weights_available(tmp_path)  # config missing
+
+
+def test_missing_or_broken_weights_give_one_line_engine_errors(tmp_path: Path) -> None:
+    with pytest.raises(EngineError, match="no model weights"):
+        NeuralEngine(tmp_path)
+    (tmp_path / "hintnet.safetensors").write_bytes(b"not safetensors")
+    (tmp_path / "hintnet.json").write_text('{"model_config": {}}')
+    with pytest.raises(EngineError) as caught:
+        NeuralEngine(tmp_path)
+    assert "\n" not in str(caught.value)
+
+
+def test_neural_engine_handles_any_size_and_honours_hints(weights_dir: Path) -> None:
+    engine = NeuralEngine(weights_dir)
+    lightness = _scene()
+    hints, hint_ab, hint_mask = _hints()
+    ab = engine.predict_ab(lightness, hint_ab, hint_mask, hints)
+    assert ab.shape == (37, 50, 2) and ab.dtype == np.float32
+    assert np.isfinite(ab).all()
+    np.testing.assert_allclose(ab[hint_mask], hint_ab[hint_mask], atol=1e-5)
+    assert engine.version.startswith("hintnet/") and engine.working_side == 256
+
+
+def test_combined_engine_fixes_hints_and_follows_the_network_without_them(weights_dir: Path) -> None:
+    neural, combined = NeuralEngine(weights_dir), CombinedEngine(weights_dir)
+    assert combined.prior_weight == pytest.approx(1e-2)  # read from the weights' metadata
+    lightness = _scene()
+    empty = np.zeros((37, 50, 2), dtype=np.float32), np.zeros((37, 50), dtype=bool)
+    np.testing.assert_allclose(
+        combined.predict_ab(lightness, *empty, Hints()), neural.predict_ab(lightness, *empty, Hints()), atol=1e-5
+    )
+    hints, hint_ab, hint_mask = _hints()
+    ab = combined.predict_ab(lightness, hint_ab, hint_mask, hints)
+    assert np.hypot(*(ab[hint_mask] - hint_ab[hint_mask]).T).max() <= 3.0
+    prior = neural.predict_ab(lightness, *empty, Hints())
+    near, far = (slice(9, 14), slice(8, 13)), (slice(0, 4), slice(46, 50))
+    assert np.abs(ab[near] - prior[near]).mean() > np.abs(ab[far] - prior[far]).mean()  # corrections spread locally
+
+
+def test_palette_and_saturation_reach_the_network(weights_dir: Path) -> None:
+    engine = NeuralEngine(weights_dir)
+    lightness = _scene()
+    empty = np.zeros((37, 50, 2), dtype=np.float32), np.zeros((37, 50), dtype=bool)
+    palette = Hints(palette=(PaletteColor("#20a040", 1.0),), saturation=0.7)
+    vector = global_hints_of(palette, engine.weights.config)
+    cells = TINY.palette_grid**2
+    assert vector[:cells].sum() == pytest.approx(1.0) and vector[cells] == 1.0 and vector[-1] == 1.0
+    assert not np.allclose(engine.predict_ab(lightness, *empty, palette), engine.predict_ab(lightness, *empty, Hints()))
+
+
+def test_suggest_returns_k_distinct_hex_colours_with_probabilities(weights_dir: Path) -> None:
+    image = Image.fromarray(skdata.astronaut()).resize((120, 90)).convert("L")
+    hints = {"points": [{"x": 30, "y": 20, "color": "#a03020"}]}
+    suggestions = suggest(image, hints, 60, 45, k=6, weights_dir=weights_dir)
+    assert len(suggestions) == 6
+    colours = [colour for colour, _ in suggestions]
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours) and len(set(colours)) == 6
+    probabilities = [p for _, p in suggestions]
+    assert all(p > 0 for p in probabilities) and sum(probabilities) <= 1.0 + 1e-6
+    assert probabilities == sorted(probabilities, reverse=True)
+
+
+def test_suggest_rejects_bad_requests_with_one_line_errors(weights_dir: Path) -> None:
+    image = Image.new("L", (40, 30), 128)
+    with pytest.raises(FindColorError, match="outside"):
+        suggest(image, None, 40, 10, weights_dir=weights_dir)
+    with pytest.raises(FindColorError, match="k must be"):
+        suggest(image, None, 1, 1, k=0, weights_dir=weights_dir)

@@ -1,0 +1,137 @@
+"""Corpus building blocks, the photo folder loader and its split, batches, and a smoke training run."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from skimage import data as skdata
+
+from findcolor.model import HintNetConfig
+from training import corpus
+from training.dataset import CropSampler
+from training.photos import list_photos, photos_in_split, split_of
+from training.protocol import evaluation_views, hint_set, psnr_rgb
+from training.train import get_lr, parse_args, train
+
+
+def _encoded(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, quality=90)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def photo_folder(tmp_path_factory) -> Path:
+    """A folder of a few real colour photos (scikit-image's bundled samples), in sub-folders."""
+    root = tmp_path_factory.mktemp("photos")
+    samples = {"astronaut": skdata.astronaut(), "coffee": skdata.coffee(), "chelsea": skdata.chelsea(), "rocket": skdata.rocket()}
+    for i, (name, rgb) in enumerate(samples.items()):
+        folder = root / ("a" if i % 2 else "b")
+        folder.mkdir(exist_ok=True)
+        Image.fromarray(rgb).save(folder / f"{name}.jpg", quality=92)
+        # crops of the same photo under other names, so every split gets photos
+        for j in range(3):
+            Image.fromarray(rgb[j * 20 :, j * 30 :]).save(folder / f"{name}-{j}.png")
+    (root / "notes.txt").write_text("not an image")
+    return root
+
+
+def test_carving_finds_embedded_jpeg_and_webp_streams() -> None:
+    photo = Image.fromarray(skdata.astronaut()).resize((300, 300))
+    blob = b"junk" * 100 + _encoded(photo, "JPEG") + b"\x00" * 50 + _encoded(photo, "WEBP") + b"tail"
+    carved = list(corpus.carve_images(blob))
+    assert sorted(image.format for _, image in carved) == ["JPEG", "WEBP"]
+    assert all(image.size == (300, 300) for _, image in carved)
+
+
+def test_photo_filter_keeps_photos_and_drops_gray_and_flat_graphics() -> None:
+    photo = np.asarray(Image.fromarray(skdata.astronaut()).resize((128, 128)), dtype=np.float32) / 255.0
+    assert corpus.photo_rejection(photo) is None
+    assert corpus.photo_rejection(np.repeat(photo.mean(axis=-1, keepdims=True), 3, axis=-1)) == "near-gray"
+    flat = np.zeros((128, 128, 3), dtype=np.float32)
+    flat[:, :64] = (0.9, 0.1, 0.1)
+    flat[:, 64:] = (0.1, 0.2, 0.9)
+    assert corpus.photo_rejection(flat).startswith("drawing")
+    assert corpus.has_transparency(Image.new("RGBA", (4, 4), (0, 0, 0, 0)))
+    assert not corpus.has_transparency(Image.new("RGB", (4, 4)))
+
+
+def test_folder_loader_finds_every_image_and_splits_by_photo(photo_folder: Path) -> None:
+    photos = list_photos(photo_folder)
+    assert len(photos) == 16
+    assert {p.path.suffix for p in photos} == {".jpg", ".png"}
+    splits = {name: {p.id for p in photos_in_split(photo_folder, name)} for name in ("train", "val", "test")}
+    assert sum(len(ids) for ids in splits.values()) == 16
+    assert not (splits["train"] & splits["val"]) and not (splits["train"] & splits["test"])
+    assert all(split_of(p.id) == split_of(p.id) for p in photos)  # deterministic
+
+
+def test_a_manifest_defines_the_corpus(tmp_path: Path) -> None:
+    (tmp_path / "images").mkdir()
+    Image.fromarray(skdata.coffee()).save(tmp_path / "images" / "x.jpg")
+    Image.fromarray(skdata.chelsea()).save(tmp_path / "images" / "ignored.jpg")
+    record = {"id": "pkg--x", "file": "images/x.jpg"}
+    (tmp_path / "manifest.json").write_text(json.dumps({"photos": [record], "skipped": []}))
+    photos = list_photos(tmp_path)
+    assert [(p.id, p.path.name) for p in photos] == [("pkg--x", "x.jpg")]
+
+
+def test_batches_have_the_documented_shapes_and_clean_targets(photo_folder: Path) -> None:
+    from training.dataset import load_photos
+
+    config = HintNetConfig()
+    sampler = CropSampler(load_photos(list_photos(photo_folder)), config, 48, seed=0)
+    batch = sampler.batch(6)
+    assert batch.lightness.shape == (6, 1, 48, 48) and batch.target_ab.shape == (6, 2, 48, 48)
+    assert batch.hint_mask.shape == (6, 1, 48, 48) and batch.global_hints.shape == (6, config.global_dim)
+    assert torch.isfinite(batch.lightness).all()
+    # hints agree with the clean targets, not with anything degraded
+    mask = batch.hint_mask[:, 0] > 0
+    if mask.any():
+        difference = (batch.hint_ab.permute(0, 2, 3, 1)[mask] - batch.target_ab.permute(0, 2, 3, 1)[mask]).abs()
+        assert float(difference.mean()) < 25.0
+    assert not torch.equal(batch.lightness, batch.clean_lightness)  # some input was degraded
+
+
+def test_learning_rate_warms_up_then_decays_to_the_floor() -> None:
+    config, _ = parse_args(["--steps", "100", "--warmup-steps", "10", "--lr", "1e-3"])
+    lrs = [get_lr(step, config) for step in range(100)]
+    assert lrs[0] < lrs[9] == pytest.approx(1e-3)
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
+    assert lrs[-1] == pytest.approx(1e-3 * config.min_lr_ratio, rel=0.05)
+
+
+def test_evaluation_protocol_is_fixed_and_psnr_behaves(photo_folder: Path) -> None:
+    views = evaluation_views(photo_folder, "train", limit=2)
+    assert views[0].rgb.shape == (256, 256, 3)
+    first, second = hint_set(views[0], 10), hint_set(views[0], 10)
+    np.testing.assert_array_equal(first[1], second[1])
+    assert 9 <= first[1].sum() <= 90
+    assert psnr_rgb(views[0].rgb, views[0].rgb) > 90.0
+    assert psnr_rgb(views[0].rgb * 0.5, views[0].rgb) < 20.0
+
+
+@pytest.mark.slow
+def test_smoke_training_lowers_the_loss_and_resumes(photo_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    config, resume = parse_args(["--data", str(photo_folder), "--out", str(out), "--smoke"])
+    assert not resume
+    train(config)
+    losses = [json.loads(line)["loss"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert len(losses) >= 6
+    assert np.mean(losses[-3:]) < np.mean(losses[:3])
+    checkpoint = torch.load(out / "last.pt", weights_only=False)
+    assert checkpoint["step"] == config.steps
+    assert tuple(checkpoint["model_config"]["widths"]) == (8, 16, 32, 32)
+    # resume to a longer schedule: continues from the saved step
+    smoke, resume = parse_args(["--data", str(photo_folder), "--out", str(out), "--smoke", "--resume"])
+    assert resume
+    train(dataclasses.replace(smoke, steps=48), resume=True)
+    assert torch.load(out / "last.pt", weights_only=False)["step"] == 48

@@ -1,0 +1,167 @@
+"""The benchmark table: engines against the gray and classical baselines on held-out photos.
+
+    python -m training.evaluate --weights findcolor/weights                 # the shipped weights, test split
+    python -m training.evaluate --checkpoint runs/hintnet-v1/best.pt --split val
+    python -m training.evaluate --weights findcolor/weights --split val --tune-prior 1e-4,3e-4,1e-3,3e-3,1e-2
+
+Protocol (``training.protocol``, as in Zhang et al. 2017 and iColoriT): 256x256 centre crops,
+N in {0, 1, 2, 5, 10, 20, 50} uniform random 3x3 hints with a fixed seed, mean RGB PSNR; hint
+adherence = largest ab distance between a hint and the output over its patch (max over
+images); median milliseconds per ``predict_ab`` call. Columns: gray (ab = 0), classical
+(Levin et al. 2004), neural (the network alone), combined (``engine="auto"``). Engines are
+called directly at 256x256, so the table measures the engines, not image loading.
+Writes ``<out>/eval.json`` and ``<out>/eval.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from findcolor.hints import Hints
+from findcolor.neural import CombinedEngine, NeuralEngine, run_network
+from findcolor.propagation import ClassicalEngine, propagate
+from training.protocol import HINT_COUNTS, EvalView, evaluation_views, hint_error, hint_set, psnr_rgb, rgb_from
+
+log = logging.getLogger(__name__)
+
+ENGINE_COLUMNS = ("gray", "classical", "neural", "combined")
+
+
+class GrayEngine:
+    """The baseline every colorizer must beat: the true L with zero chroma."""
+
+    name = "gray"
+    version = "gray"
+    working_side = 256
+
+    def predict_ab(self, lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, hints: Hints) -> np.ndarray:
+        return np.zeros((*lightness.shape, 2), dtype=np.float32)
+
+
+def build_engines(weights_dir: Path | None) -> dict[str, object]:
+    engines: dict[str, object] = {"gray": GrayEngine(), "classical": ClassicalEngine()}
+    if weights_dir is not None:
+        engines["neural"] = NeuralEngine(weights_dir)
+        engines["combined"] = CombinedEngine(weights_dir)
+    return engines
+
+
+def evaluate(views: list[EvalView], engines: dict[str, object], counts: tuple[int, ...] = HINT_COUNTS) -> dict:
+    """PSNR, hint adherence and timing per engine and hint count."""
+    results: dict = {"images": len(views), "hint_counts": list(counts), "engines": {}}
+    for name, engine in engines.items():
+        per_count = {}
+        for count in tqdm(counts, desc=name, mininterval=10.0):
+            psnrs, errors, times = [], [], []
+            for view in views:
+                hint_ab, hint_mask = hint_set(view, count)
+                start = time.perf_counter()
+                ab = engine.predict_ab(view.lab[..., 0].copy(), hint_ab, hint_mask, Hints())
+                times.append(time.perf_counter() - start)
+                psnrs.append(psnr_rgb(rgb_from(view.lab[..., 0], ab), view.rgb))
+                errors.append(hint_error(ab, hint_ab, hint_mask))
+            per_count[str(count)] = {
+                "psnr": float(np.mean(psnrs)),
+                "hint_error_max": float(np.max(errors)),
+                "hint_error_mean": float(np.mean(errors)),
+                "median_ms": float(np.median(times) * 1000.0),
+            }
+        results["engines"][name] = per_count
+    return results
+
+
+def tune_prior_weight(views: list[EvalView], weights_dir: Path, candidates: list[float], counts: tuple[int, ...] = HINT_COUNTS) -> dict:
+    """Mean PSNR of the combined engine per prior weight (network run once per view and count)."""
+    engine = NeuralEngine(weights_dir)
+    scores = {str(c): {} for c in candidates}
+    for count in tqdm([c for c in counts if c > 0], desc="tune", mininterval=10.0):
+        for view in views:
+            hint_ab, hint_mask = hint_set(view, count)
+            lightness = view.lab[..., 0].copy()
+            prior = run_network(engine.weights, lightness, hint_ab, hint_mask, Hints())["ab"]
+            for weight in candidates:
+                ab = propagate(lightness, hint_ab, hint_mask, prior_ab=prior, prior_weight=weight)
+                scores[str(weight)].setdefault(str(count), []).append(psnr_rgb(rgb_from(lightness, ab), view.rgb))
+    summary = {w: {c: float(np.mean(v)) for c, v in by_count.items()} for w, by_count in scores.items()}
+    for by_count in summary.values():
+        by_count["mean"] = float(np.mean(list(by_count.values())))
+    return summary
+
+
+def markdown_table(results: dict) -> str:
+    engines = list(results["engines"])
+    lines = [
+        f"Mean RGB PSNR (dB) on {results['images']} held-out 256x256 photos ({results.get('split', 'test')} split), "
+        "uniform random 3x3 hints, fixed seed.",
+        "",
+        "| hints | " + " | ".join(engines) + " |",
+        "|---|" + "---|" * len(engines),
+    ]
+    for count in results["hint_counts"]:
+        cells = []
+        best = max(results["engines"][e][str(count)]["psnr"] for e in engines)
+        for engine in engines:
+            value = results["engines"][engine][str(count)]["psnr"]
+            cells.append(f"**{value:.2f}**" if value == best else f"{value:.2f}")
+        lines.append(f"| {count} | " + " | ".join(cells) + " |")
+    lines += ["", "| | " + " | ".join(engines) + " |", "|---|" + "---|" * len(engines)]
+    hinted = [c for c in results["hint_counts"] if c > 0]
+    max_errors = [max(results["engines"][e][str(c)]["hint_error_max"] for c in hinted) for e in engines]
+    lines.append("| max hint ab error (all images, 1-50 hints) | " + " | ".join(f"{v:.2f}" for v in max_errors) + " |")
+    medians = [np.median([results["engines"][e][str(c)]["median_ms"] for c in results["hint_counts"]]) for e in engines]
+    lines.append("| median ms per image (256x256) | " + " | ".join(f"{v:.0f}" for v in medians) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Evaluate the colorization engines on held-out photos.")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--weights", type=Path, help="folder with hintnet.safetensors + hintnet.json")
+    source.add_argument("--checkpoint", type=Path, help="a training checkpoint (exported to a temporary folder)")
+    parser.add_argument("--data", type=Path, default=Path("data/corpus"))
+    parser.add_argument("--split", default="test", choices=("val", "test"))
+    parser.add_argument("--limit", type=int, default=None, help="at most this many photos")
+    parser.add_argument("--out", type=Path, default=Path("runs/eval"))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--tune-prior", type=str, default=None, help="comma-separated prior weights to compare")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    torch.set_num_threads(args.threads)
+    views = evaluation_views(args.data, args.split, args.limit)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        weights_dir = args.weights
+        if args.checkpoint is not None:
+            from training.export import export_checkpoint
+
+            weights_dir = Path(tmp)
+            export_checkpoint(args.checkpoint, weights_dir)
+        if args.tune_prior:
+            candidates = [float(v) for v in args.tune_prior.split(",")]
+            summary = tune_prior_weight(views, weights_dir, candidates)
+            (args.out / f"prior_tuning_{args.split}.json").write_text(json.dumps(summary, indent=1))
+            for weight, by_count in summary.items():
+                log.info("prior %s: %s", weight, {c: round(v, 2) for c, v in by_count.items()})
+            best = max(summary, key=lambda w: summary[w]["mean"])
+            log.info("best prior weight on %s: %s", args.split, best)
+            return
+        results = evaluate(views, build_engines(weights_dir))
+    results["split"] = args.split
+    results["photos"] = [view.photo_id for view in views]
+    (args.out / "eval.json").write_text(json.dumps(results, indent=1))
+    table = markdown_table(results)
+    (args.out / "eval.md").write_text(table)
+    print(table)  # noqa: T201 - this is a command-line report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Turn a training checkpoint into the shipped weights.
+
+    python -m training.export --checkpoint runs/hintnet-v1/best.pt --prior-weight 1e-3
+
+writes ``findcolor/weights/hintnet.safetensors`` (the weights, float32) and ``hintnet.json``
+(the model config, the training config and step, the corpus it saw, the combined engine's
+prior weight tuned on the validation split, and the SHA-256 of the weights).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+import torch
+
+from findcolor.model import HintNetConfig, build_model
+from findcolor.neural import DEFAULT_PRIOR_WEIGHT, WEIGHTS_DIR, save_weights
+from training.photos import list_photos, split_of
+
+log = logging.getLogger(__name__)
+
+
+def export_checkpoint(checkpoint_path: Path, directory: Path = WEIGHTS_DIR, *, prior_weight: float = DEFAULT_PRIOR_WEIGHT) -> str:
+    """Write the shipped weight files from a checkpoint; returns the weights' SHA-256."""
+    checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
+    model = build_model(HintNetConfig.from_dict(checkpoint["model_config"]))
+    model.load_state_dict(checkpoint["model"])
+    train_config = checkpoint["train_config"]
+    data = Path(train_config["data"])
+    photos = list_photos(data) if data.exists() else []
+    metadata = {
+        "format": 1,
+        "name": "hintnet",
+        "step": checkpoint["step"],
+        "best_validation_psnr_mean": checkpoint["best_val"],
+        "train_config": train_config,
+        "corpus": {
+            "folder": str(data),
+            "photos": len(photos),
+            "train_photos": sum(split_of(p.id) == "train" for p in photos),
+        },
+        "combined_prior_weight": prior_weight,
+    }
+    return save_weights(model.eval(), metadata, directory)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="weights folder (default: the package's)")
+    parser.add_argument("--prior-weight", type=float, default=DEFAULT_PRIOR_WEIGHT, help="combined engine's prior weight")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    sha = export_checkpoint(args.checkpoint, args.out, prior_weight=args.prior_weight)
+    log.info("wrote %s (sha256 %s)", args.out, sha)
+    log.info(json.dumps({"sha256": sha}))
+
+
+if __name__ == "__main__":
+    main()
