@@ -21,13 +21,19 @@ log = logging.getLogger(__name__)
 UNEXPECTED = "Something went wrong on the server (details are in its log). Reload the page and try again."
 
 
+def sentence(error: FindColorError, next_step: str) -> str:
+    """``"nothing to export"`` + next step -> ``"Nothing to export. <next step>"``."""
+    message = str(error).strip().rstrip(".") or type(error).__name__
+    return f"{message[0].upper()}{message[1:]}. {next_step}"
+
+
 @contextmanager
 def reported_errors(next_step: str) -> Iterator[None]:
-    """Run the block; a FindColorError becomes ``st.error("<message>. <next step>")``."""
+    """Run the block; a FindColorError becomes ``st.error("<Message>. <next step>")``."""
     try:
         yield
     except FindColorError as error:
-        st.error(f"{str(error).rstrip('.')}. {next_step}")
+        st.error(sentence(error, next_step))
 
 
 @contextmanager
@@ -36,7 +42,7 @@ def no_tracebacks() -> Iterator[None]:
     try:
         yield
     except FindColorError as error:
-        st.error(f"{str(error).rstrip('.')}. Check the input and try again.")
+        st.error(sentence(error, "Check the input and try again."))
     except Exception:
         log.exception("unexpected error while rendering a dashboard page")
         st.error(UNEXPECTED)

@@ -16,7 +16,9 @@ from typing import Any
 from PIL import Image
 
 import findcolor
-from dashboard.canvas_hints import rescale_hints
+from dashboard.canvas_hints import fit_within, rescale_hints
+
+PREVIEW_MAX_SIZE = (820, 620)  # (w, h): the canvas and the preview render; the scan never goes to the browser
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,16 @@ class EngineProvenance:
     model_name: str
     model_version: str
     weights_sha256: str | None
+
+
+def preview_image(display_copy: bytes, original_size: tuple[int, int]) -> Image.Image:
+    """The image drawn on and previewed: the stored display copy resized to fit the canvas.
+
+    Its size follows the original's aspect ratio, so canvas pixels map onto scan pixels by
+    one scale per axis.
+    """
+    image = Image.open(io.BytesIO(display_copy)).convert("RGB")
+    return image.resize(fit_within(original_size, PREVIEW_MAX_SIZE), Image.Resampling.LANCZOS)
 
 
 def canonical_hints(hints: dict[str, Any], image_size: tuple[int, int]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ Each panel is a function that draws itself and returns plain values; the page
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,13 +18,14 @@ import db
 import findcolor
 from dashboard import workspace_state as state
 from dashboard.access import Viewer, acting_user
-from dashboard.canvas_hints import CanvasMapping, canvas_to_hints, fit_within, hints_to_canvas
+from dashboard.canvas_hints import CanvasMapping, canvas_to_hints, hints_to_canvas
 from dashboard.compare import split_view
 from dashboard.feedback import reported_errors
 from dashboard.photo_rows import CandidateRow, PhotoRow, candidate_row, photo_row
 from dashboard.rendering import (
     PreviewResult,
     engine_provenance,
+    preview_image,
     render_full_resolution,
     render_preview,
     suggest_colors,
@@ -34,7 +34,6 @@ from dashboard.rendering import (
 from dashboard.resources import display_bytes, get_catalog, thumbnail_bytes, warm_engine
 from dashboard.swatches import swatch_strip
 
-CANVAS_MAX_SIZE = (820, 620)  # (w, h) CSS pixels; the scan itself never goes to the browser
 TOOLS = {"Point": "point", "Stroke": "freedraw"}
 ENGINE_LABELS = {"auto": "Best installed", "neural": "Neural network", "classical": "Classical (no model)"}
 
@@ -78,8 +77,7 @@ def load_context(photo_id: int) -> PhotoContext | None:
 
 def display_image(context: PhotoContext) -> Image.Image:
     """The display-size copy, resized to the canvas: what is drawn on and previewed."""
-    image = Image.open(io.BytesIO(display_bytes(context.photo.sha256))).convert("RGB")
-    return image.resize(fit_within(context.original_size, CANVAS_MAX_SIZE), Image.Resampling.LANCZOS)
+    return preview_image(display_bytes(context.photo.sha256), context.original_size)
 
 
 def tool_panel() -> Tool:

@@ -21,13 +21,17 @@ from db.engine import create_catalog_engine, database_errors
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
-# Objects made by migrations with dialect-specific SQL, not described by the models.
+# Objects made by migrations with dialect-specific SQL, not described by the models:
+# the PostgreSQL trigram index and the SQLite FTS5 table (with its shadow tables).
 MIGRATION_ONLY_INDEXES = frozenset({"ix_photos_search_text_trgm"})
+MIGRATION_ONLY_TABLE_PREFIX = "photos_search"
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """Alembic autogenerate filter: leave the migration-only objects alone."""
-    return not (type_ == "index" and name in MIGRATION_ONLY_INDEXES)
+    if type_ == "index" and name in MIGRATION_ONLY_INDEXES:
+        return False
+    return not (type_ == "table" and (name or "").startswith(MIGRATION_ONLY_TABLE_PREFIX))
 
 
 def alembic_config(url: str) -> Config:

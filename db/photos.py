@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, column, exists, func, select, table
 from sqlalchemy.orm import Session
 
 from db.audit import record_event
@@ -91,6 +91,30 @@ def search_words(text: str | None) -> list[str]:
     return [word for word in (text or "").lower().split() if word]
 
 
+# SQLite's FTS5 trigram index of photos.search_text (migration 0003).
+_photos_search = table("photos_search", column("rowid"), column("search_text"))
+_FTS_MIN_LENGTH = 3  # trigrams: shorter words cannot use the index
+
+
+def _search_condition(*, session: Session, words: list[str], narrowed: bool) -> list[Any]:
+    """Conditions for "every word occurs in search_text".
+
+    On SQLite, when no era/event/status/tag filter narrows the photos first, the words are
+    looked up in the FTS5 trigram index; otherwise (and on PostgreSQL, whose pg_trgm index
+    the planner uses by itself) a plain LIKE on the already-narrowed rows is fastest.
+    """
+    indexable = [w for w in words if len(w) >= _FTS_MIN_LENGTH and not any(c in w for c in "%_\\")]
+    conditions: list[Any] = []
+    if session.get_bind().dialect.name == "sqlite" and not narrowed and indexable:
+        lookup = select(_photos_search.c.rowid)
+        for word in indexable:
+            lookup = lookup.where(_photos_search.c.search_text.like(f"%{word}%"))
+        conditions.append(Photo.id.in_(lookup))
+        words = [w for w in words if w not in indexable]
+    conditions += [Photo.search_text.like(f"%{_escape_like(word)}%", escape="\\") for word in words]
+    return conditions
+
+
 def _parse_status(status: PhotoStatus | str) -> PhotoStatus:
     try:
         return PhotoStatus(status)
@@ -107,8 +131,11 @@ def _apply_filters(*, session: Session, query: Select[Any], filters: PhotoFilter
             query = query.where((Photo.era_id if name == "era" else Photo.event_id) == term.id)
     if with_status and filters.status not in (None, ""):
         query = query.where(Photo.status == _parse_status(filters.status))  # type: ignore[arg-type]
-    for word in search_words(filters.search):
-        query = query.where(Photo.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+    narrowed = any(value not in (None, "") for value in (filters.era, filters.event, filters.tag)) or (
+        with_status and filters.status not in (None, "")
+    )
+    for condition in _search_condition(session=session, words=search_words(filters.search), narrowed=narrowed):
+        query = query.where(condition)
     if filters.tag:
         query = query.where(
             exists().where(PhotoTag.photo_id == Photo.id, PhotoTag.tag == filters.tag.strip().lower())

@@ -298,14 +298,18 @@ def hint_ab(color: str) -> tuple[float, float]:
     return a, b
 
 
-def _point_box(center: float, radius: int, scale: float, size: int) -> tuple[int, int]:
-    """Output pixel range [lo, hi) covered by the image-pixel square, at least one pixel."""
-    c = int(math.floor(center + 0.5))  # round half up, the same everywhere
+def _point_box(center: float, radius: int, extent: int, scale: float, size: int) -> tuple[int, int]:
+    """Output pixel range [lo, hi) covered by the image-pixel square, at least one pixel.
+
+    ``extent`` is the image's size along this axis: a centre of exactly ``extent - 0.5``
+    (valid) rounds up past the last pixel, so the rounded centre is kept on the image.
+    """
+    c = min(max(int(math.floor(center + 0.5)), 0), extent - 1)  # round half up, the same everywhere
     lo_edge, hi_edge = (c - radius) * scale, (c + radius + 1) * scale  # pixel-edge coordinates
     lo = int(math.ceil(lo_edge - 0.5))
     hi = int(math.ceil(hi_edge - 0.5))
     if hi <= lo:  # the square is smaller than one output pixel: take the one containing its centre
-        lo = int(math.floor((lo_edge + hi_edge) / 2))
+        lo = min(int(math.floor((lo_edge + hi_edge) / 2)), size - 1)
         hi = lo + 1
     return max(lo, 0), min(hi, size)
 
@@ -354,8 +358,8 @@ def rasterize_hints(
         ab[covered] = hint_ab(stroke.color)
         mask |= covered
     for point in hints.points:
-        x0, x1 = _point_box(point.x, point.radius, sx, out_w)
-        y0, y1 = _point_box(point.y, point.radius, sy, out_h)
+        x0, x1 = _point_box(point.x, point.radius, width, sx, out_w)
+        y0, y1 = _point_box(point.y, point.radius, height, sy, out_h)
         ab[y0:y1, x0:x1] = hint_ab(point.color)
         mask[y0:y1, x0:x1] = True
     return ab, mask

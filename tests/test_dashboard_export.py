@@ -47,9 +47,13 @@ def test_the_bag_holds_the_approved_work_of_the_chosen_era(tmp_path: Path, monke
     assert sum(n.endswith(".png") for n in names) >= 1
 
 
-def test_nothing_approved_still_builds_an_empty_bag_or_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_nothing_approved_the_page_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     catalog = open_test_catalog(tmp_path, monkeypatch)
-    add_candidate(catalog, add_photo(catalog))
+    add_candidate(catalog, add_photo(catalog))  # a draft only
     app = build(start_app(EXPORT))
     assert not app.exception
-    assert app.error or app.success[0].value.startswith("0 approved colorizations")
+    assert [e.value for e in app.error] == [
+        "Nothing to export: no approved colorizations. "
+        "Change the filters (only approved colorizations are exported) and try again."
+    ]
+    assert "export-bag" not in app.session_state

@@ -20,18 +20,32 @@ def _tables(url: str) -> set[str]:
     engine = create_catalog_engine(url)
     try:
         with engine.connect() as connection:
-            return set(inspect(connection).get_table_names()) - {"alembic_version"}
+            names = set(inspect(connection).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+    return {name for name in names if not name.startswith("photos_search")}  # SQLite FTS5 index tables
+
+
+def _search_index_exists(url: str) -> bool:
+    engine = create_catalog_engine(url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                return "photos_search" in inspect(connection).get_table_names()
+            if not inspect(connection).has_table("photos"):
+                return False
+            return "ix_photos_search_text_trgm" in {index["name"] for index in inspect(connection).get_indexes("photos")}
     finally:
         engine.dispose()
 
 
 def test_upgrade_downgrade_upgrade(empty_database_url: str) -> None:
     upgrade_database(empty_database_url)
-    assert _tables(empty_database_url) == TABLES
+    assert _tables(empty_database_url) == TABLES and _search_index_exists(empty_database_url)
     downgrade_database(empty_database_url, "base")
-    assert _tables(empty_database_url) == set()
+    assert _tables(empty_database_url) == set() and not _search_index_exists(empty_database_url)
     upgrade_database(empty_database_url)
-    assert _tables(empty_database_url) == TABLES
+    assert _tables(empty_database_url) == TABLES and _search_index_exists(empty_database_url)
     engine = create_catalog_engine(empty_database_url)
     try:
         assert current_revision(engine) == head_revision()

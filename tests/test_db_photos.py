@@ -68,6 +68,21 @@ def test_filters_search_and_sort(catalog: Catalog, photo_ids: list[int]) -> None
         _titles(catalog, sort="colour")
 
 
+@pytest.mark.parametrize("words", ["market", "se", "oul", "an", "ket da", "arket harb", "p1.png", "x", "narrow"])
+def test_search_agrees_with_a_plain_substring_filter(catalog: Catalog, photo_ids: list[int], words: str) -> None:
+    """Whatever index answers (FTS5 trigrams, pg_trgm, or a scan), results equal a Python filter."""
+    with catalog.read_session() as session:
+        photos = db.list_photos(session=session, per_page=50).items
+        expected = sorted(
+            photo.title for photo in photos
+            if all(word in " ".join([photo.title, photo.description, photo.place, photo.identifier, photo.date_text,
+                                     photo.original_filename, *photo.tags]).lower() for word in words.split())
+        )
+    assert sorted(_titles(catalog, search=words)) == expected
+    with_filter = sorted(_titles(catalog, search=words, era="Korean War"))
+    assert with_filter == sorted(t for t in expected if t in _titles(catalog, era="Korean War"))
+
+
 def test_pages_and_counts(catalog: Catalog, photo_ids: list[int], make_colorized) -> None:  # type: ignore[no-untyped-def]
     with catalog.read_session() as session:
         pages = [db.list_photos(session=session, sort="oldest", page=page, per_page=4) for page in (1, 2, 3)]

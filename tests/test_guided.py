@@ -49,7 +49,6 @@ def test_edge_stays_sharp_much_better_than_bilinear():
     # pixels more than 5 ab off: a thin line at most, against a wide smear for bilinear
     assert (error_guided > 5).sum() < (error_bilinear > 5).sum() / 10
     # the two sides keep their own colour right up to the edge: sign of a on each side of each row
-    xs = np.arange(SIZE)
     edge = 101 + np.arange(SIZE) // 40
     for row in range(0, SIZE, 17):
         assert guided[row, edge[row] - 1, 0] > 20 and guided[row, edge[row], 0] < -10

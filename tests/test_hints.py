@@ -337,3 +337,14 @@ def test_hints_reaching_past_the_edge_are_cut():
 def test_global_hints_do_not_rasterise():
     ab, mask = rasterize_hints(parse_hints({"palette": [{"color": "#a03020"}], "saturation": 0.5}), (8, 6), (4, 3))
     assert mask.shape == (3, 4) and not mask.any() and not ab.any()
+
+
+def test_point_on_the_far_edge_is_kept_on_the_last_pixel():
+    """x = W - 0.5 is inside the image; rounding half up must not push it off the edge."""
+    from findcolor.hints import parse_hints, rasterize_hints
+
+    hints = parse_hints({"version": 1, "points": [{"x": 9.5, "y": 9.5, "color": "#a03020"}]}, image_size=(10, 10))
+    _, mask = rasterize_hints(hints, (10, 10), (10, 10))
+    assert mask.sum() == 1 and mask[9, 9]
+    _, small = rasterize_hints(hints, (10, 10), (3, 3))
+    assert small.sum() == 1 and small[2, 2]

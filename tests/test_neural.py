@@ -14,7 +14,16 @@ from skimage import data as skdata
 from findcolor.errors import EngineError, FindColorError
 from findcolor.hints import Hints, PaletteColor, PointHint, rasterize_hints
 from findcolor.model import HintNetConfig, build_model
-from findcolor.neural import CombinedEngine, NeuralEngine, global_hints_of, save_weights, suggest, weights_available
+from findcolor.neural import (
+    CombinedEngine,
+    NeuralEngine,
+    global_hints_of,
+    load_unfused,
+    run_network,
+    save_weights,
+    suggest,
+    weights_available,
+)
 
 TINY = HintNetConfig(widths=(8, 16, 24, 32), bottleneck_dilations=(1, 2), regions=3)
 
@@ -71,11 +80,16 @@ def test_neural_engine_handles_any_size_and_honours_hints(weights_dir: Path) -> 
     assert np.isfinite(ab).all()
     np.testing.assert_allclose(ab[hint_mask], hint_ab[hint_mask], atol=1e-5)
     assert engine.version.startswith("hintnet/") and engine.working_side == 256
+    # the correction fades: far from both hints the network's own chroma is kept
+    raw = run_network(engine.weights, lightness, hint_ab, hint_mask, hints)["ab"]
+    at_hint = np.abs(ab[11:14, 9:12] - raw[11:14, 9:12]).mean()
+    assert at_hint > 1.0
+    assert np.abs(ab[0:4, 24:28] - raw[0:4, 24:28]).mean() < 0.25 * at_hint
 
 
 def test_combined_engine_fixes_hints_and_follows_the_network_without_them(weights_dir: Path) -> None:
     neural, combined = NeuralEngine(weights_dir), CombinedEngine(weights_dir)
-    assert combined.prior_weight == pytest.approx(1e-2)  # read from the weights' metadata
+    assert combined.prior_weight_for(np.ones((4, 4), dtype=bool)) == pytest.approx(1e-2)  # from the metadata
     lightness = _scene()
     empty = np.zeros((37, 50, 2), dtype=np.float32), np.zeros((37, 50), dtype=bool)
     np.testing.assert_allclose(
@@ -118,3 +132,19 @@ def test_suggest_rejects_bad_requests_with_one_line_errors(weights_dir: Path) ->
         suggest(image, None, 40, 10, weights_dir=weights_dir)
     with pytest.raises(FindColorError, match="k must be"):
         suggest(image, None, 1, 1, k=0, weights_dir=weights_dir)
+
+
+def test_combined_prior_weight_follows_the_tuned_schedule(weights_dir: Path, tmp_path: Path) -> None:
+    model, metadata, _ = load_unfused(weights_dir)
+    save_weights(model, {"combined_prior_weights": {"1": 1e-2, "10": 1e-4}}, tmp_path)
+    engine = CombinedEngine(tmp_path)
+    mask = np.zeros((40, 40), dtype=bool)
+    mask[5, 5] = True
+    assert engine.prior_weight_for(mask) == pytest.approx(1e-2)
+    for i in range(10):
+        mask[3 * i + 2, 30] = True  # separate hints; more than the largest tuned count
+    assert engine.prior_weight_for(mask) == pytest.approx(1e-4)
+    mask[:] = False
+    mask[[2, 10, 20], [2, 10, 20]] = True  # 3 hints: between the tuned counts
+    assert 1e-4 < engine.prior_weight_for(mask) < 1e-2
+    assert CombinedEngine(tmp_path, prior_weight=5e-3).prior_weight_for(mask) == pytest.approx(5e-3)

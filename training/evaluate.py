@@ -148,11 +148,15 @@ def main(argv: list[str] | None = None) -> None:
         if args.tune_prior:
             candidates = [float(v) for v in args.tune_prior.split(",")]
             summary = tune_prior_weight(views, weights_dir, candidates)
-            (args.out / f"prior_tuning_{args.split}.json").write_text(json.dumps(summary, indent=1))
             for weight, by_count in summary.items():
                 log.info("prior %s: %s", weight, {c: round(v, 2) for c, v in by_count.items()})
-            best = max(summary, key=lambda w: summary[w]["mean"])
-            log.info("best prior weight on %s: %s", args.split, best)
+            counts = [c for c in next(iter(summary.values())) if c != "mean"]
+            schedule = {c: float(max(summary, key=lambda w: summary[w][c])) for c in counts}
+            best = float(max(summary, key=lambda w: summary[w]["mean"]))
+            tuning = {"split": args.split, "images": len(views), "scores": summary, "best_overall": best, "by_count": schedule}
+            path = args.out / f"prior_tuning_{args.split}.json"
+            path.write_text(json.dumps(tuning, indent=1))
+            log.info("best prior weight per hint count on %s: %s (overall %s); written to %s", args.split, schedule, best, path)
             return
         results = evaluate(views, build_engines(weights_dir))
     results["split"] = args.split

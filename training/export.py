@@ -1,6 +1,6 @@
 """Turn a training checkpoint into the shipped weights.
 
-    python -m training.export --checkpoint runs/hintnet-v1/best.pt --prior-weight 1e-3
+    python -m training.export --checkpoint runs/hintnet-v1/best.pt --prior-tuning runs/eval/prior_tuning_val.json
 
 writes ``findcolor/weights/hintnet.safetensors`` (the weights, float32) and ``hintnet.json``
 (the model config, the training config and step, the corpus it saw, the combined engine's
@@ -23,7 +23,13 @@ from training.photos import list_photos, split_of
 log = logging.getLogger(__name__)
 
 
-def export_checkpoint(checkpoint_path: Path, directory: Path = WEIGHTS_DIR, *, prior_weight: float = DEFAULT_PRIOR_WEIGHT) -> str:
+def export_checkpoint(
+    checkpoint_path: Path,
+    directory: Path = WEIGHTS_DIR,
+    *,
+    prior_weight: float = DEFAULT_PRIOR_WEIGHT,
+    prior_tuning: dict | None = None,
+) -> str:
     """Write the shipped weight files from a checkpoint; returns the weights' SHA-256."""
     checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
     model = build_model(HintNetConfig.from_dict(checkpoint["model_config"]))
@@ -42,8 +48,11 @@ def export_checkpoint(checkpoint_path: Path, directory: Path = WEIGHTS_DIR, *, p
             "photos": len(photos),
             "train_photos": sum(split_of(p.id) == "train" for p in photos),
         },
-        "combined_prior_weight": prior_weight,
+        "combined_prior_weight": prior_tuning["best_overall"] if prior_tuning else prior_weight,
     }
+    if prior_tuning:
+        metadata["combined_prior_weights"] = prior_tuning["by_count"]
+        metadata["prior_tuning"] = {"split": prior_tuning["split"], "images": prior_tuning["images"]}
     return save_weights(model.eval(), metadata, directory)
 
 
@@ -52,9 +61,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="weights folder (default: the package's)")
     parser.add_argument("--prior-weight", type=float, default=DEFAULT_PRIOR_WEIGHT, help="combined engine's prior weight")
+    parser.add_argument("--prior-tuning", type=Path, default=None, help="prior_tuning_val.json from training.evaluate --tune-prior")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    sha = export_checkpoint(args.checkpoint, args.out, prior_weight=args.prior_weight)
+    tuning = json.loads(args.prior_tuning.read_text()) if args.prior_tuning else None
+    sha = export_checkpoint(args.checkpoint, args.out, prior_weight=args.prior_weight, prior_tuning=tuning)
     log.info("wrote %s (sha256 %s)", args.out, sha)
     log.info(json.dumps({"sha256": sha}))
 

@@ -83,7 +83,7 @@ class DashboardPage:
         self.after_run(lambda: self.page.keyboard.press("Escape"))
 
     def upload(self, label: str, files: Sequence[Path]) -> None:
-        uploader = self.page.locator('[data-testid="stFileUploader"]', has=self.page.get_by_text(label, exact=True))
+        uploader = self.page.locator('[data-testid="stFileUploader"]', has=self.page.get_by_text(label))
         self.after_run(lambda: uploader.locator('input[type="file"]').set_input_files([str(f) for f in files]))
 
     def expect_text(self, text: str) -> None:

@@ -38,35 +38,52 @@ def accounts(dashboard_server: DashboardServer) -> dict[str, str]:
     return {"curator": "carla", "reviewer": "rita", "viewer": "vic"}
 
 
+# Real photographs bundled with scikit-image, saved as gray TIFF scans, described by a CSV.
+SCANS = {
+    "cameraman-1962.tif": ("camera", "Photographer with camera", 1962, "Seoul"),
+    "astronaut-1969.tif": ("astronaut", "Portrait in a space suit", 1969, "Houston"),
+    "cat-1975.tif": ("chelsea", "Cat on a doorstep", 1975, "Busan"),
+    "coffee-1978.tif": ("coffee", "Coffee cup", 1978, "Daegu"),
+}
+
+
 @pytest.fixture(scope="module")
-def real_photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real black-and-white photograph ('cameraman', bundled with scikit-image) as a TIFF scan."""
+def scans(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
+    """The scan files and a metadata CSV naming each one."""
     from skimage import data
 
-    path = tmp_path_factory.mktemp("scans") / "cameraman-1962.tif"
-    Image.fromarray(data.camera()).save(path)
-    return path
+    folder = tmp_path_factory.mktemp("scans")
+    paths = []
+    for filename, (sample, _, _, _) in SCANS.items():
+        Image.fromarray(getattr(data, sample)()).convert("L").save(folder / filename)
+        paths.append(folder / filename)
+    rows = [f"{name},{title},{year},{place}" for name, (_, title, year, place) in SCANS.items()]
+    csv_path = folder / "metadata.csv"
+    csv_path.write_text("filename,title,year,place\n" + "\n".join(rows) + "\n")
+    return paths, csv_path
 
 
 def test_import_paint_run_save_review_export(
-    browser_page, dashboard_server: DashboardServer, accounts: dict[str, str], real_photo: Path  # type: ignore[no-untyped-def]
+    browser_page, dashboard_server: DashboardServer, accounts: dict[str, str], scans: tuple[list[Path], Path]  # type: ignore[no-untyped-def]
 ) -> None:
+    scan_paths, metadata_csv = scans
     app = DashboardPage(browser_page, dashboard_server.url)
     app.open()
     assert app.title() == "Find Color"  # accounts exist: sign-in first
     app.sign_in(accounts["curator"], PASSWORD)
 
-    # Import one real scan with a description for the batch.
+    # Import real scans: the era for the whole batch, titles, years and places from a CSV.
     app.go_to("Import")
-    app.upload("Scans", [real_photo])
-    app.fill("Title", "Photographer with camera")
+    app.upload("Scans", scan_paths)
     app.select("Era", "Park Chung-hee era")
+    app.upload("Or a metadata CSV", [metadata_csv])
     app.click("Import")
-    app.expect_text("1 stored, 0 duplicates, 0 rejected.")
+    app.expect_text("4 stored, 0 duplicates, 0 rejected.")
 
-    # Catalog: the photo is there; open it in the workspace.
+    # Catalog: the photos are there, oldest first; open the cameraman in the workspace.
     app.go_to("Catalog")
     app.expect_text("Photographer with camera")
+    browser_page.locator('[data-testid="stImage"] img').nth(3).wait_for()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser_page.screenshot(path=str(SCREENSHOTS / "catalog.png"), full_page=True)
     app.after_run(app.button("Open in workspace").first.click)
@@ -105,7 +122,7 @@ def test_import_paint_run_save_review_export(
     with browser_page.expect_download() as download_info:
         app.button("Download the bag").click()
     bag = zipfile.ZipFile(io.BytesIO(Path(download_info.value.path()).read_bytes()))
-    check_bag(bag, real_photo)
+    check_bag(bag, scan_paths[0])
 
 
 def check_bag(bag: zipfile.ZipFile, original: Path) -> None:
