@@ -9,31 +9,62 @@ created on first start.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 import db
-from findcolor.errors import FindColorError
 from dashboard.access import VIEWER_KEY, Viewer, current_viewer, sign_out
 from dashboard.feedback import no_tracebacks
 from dashboard.resources import get_catalog
+from findcolor.errors import FindColorError
 
 VIEWS = "views"
 RUN_COUNTER_KEY = "_run_counter"
 
 
+@dataclass(frozen=True)
+class PageSpec:
+    file: str  # under dashboard/views/
+    title: str
+    icon: str
+    url_path: str
+    role: db.Role  # the least role that sees the page
+
+
+PAGES = [
+    PageSpec("catalog.py", "Catalog", ":material/photo_library:", "catalog", db.Role.VIEWER),
+    PageSpec("import_photos.py", "Import", ":material/upload:", "import", db.Role.CURATOR),
+    PageSpec("workspace.py", "Workspace", ":material/palette:", "workspace", db.Role.CURATOR),
+    PageSpec("review.py", "Review", ":material/fact_check:", "review", db.Role.REVIEWER),
+    PageSpec("export.py", "Export", ":material/archive:", "export", db.Role.VIEWER),
+    PageSpec("admin.py", "Admin", ":material/settings:", "admin", db.Role.CURATOR),
+]
+
+
 def pages_for(viewer: Viewer | None) -> list[st.Page]:
-    """The pages this user may open; the data layer still checks every write."""
+    """The pages this user may open; the data layer still checks every write.
+
+    Every other page address is taken by a hidden stand-in (the sign-in form, or a page
+    saying which role is needed), so a link or a typed address never opens the page itself
+    and never ends in a "page not found" dialog; after signing in, the same address opens
+    the real page.
+    """
     if viewer is None:
-        return [st.Page(f"{VIEWS}/login.py", title="Sign in", icon=":material/login:", default=True)]
-    pages = [st.Page(f"{VIEWS}/catalog.py", title="Catalog", icon=":material/photo_library:", default=True)]
-    if viewer.may(db.Role.CURATOR):
-        pages.append(st.Page(f"{VIEWS}/import_photos.py", title="Import", icon=":material/upload:", url_path="import"))
-        pages.append(st.Page(f"{VIEWS}/workspace.py", title="Workspace", icon=":material/palette:"))
-    if viewer.may(db.Role.REVIEWER):
-        pages.append(st.Page(f"{VIEWS}/review.py", title="Review", icon=":material/fact_check:"))
-    pages.append(st.Page(f"{VIEWS}/export.py", title="Export", icon=":material/archive:"))
-    if viewer.may(db.Role.CURATOR):
-        pages.append(st.Page(f"{VIEWS}/admin.py", title="Admin", icon=":material/settings:"))
+        login = f"{VIEWS}/login.py"
+        stand_ins = [st.Page(login, title="Sign in", url_path=spec.url_path, visibility="hidden") for spec in PAGES]
+        return [st.Page(login, title="Sign in", icon=":material/login:", default=True), *stand_ins]
+    pages = []
+    for spec in PAGES:
+        if viewer.may(spec.role):
+            pages.append(
+                st.Page(f"{VIEWS}/{spec.file}", title=spec.title, icon=spec.icon, url_path=spec.url_path,
+                        default=spec.url_path == "catalog")
+            )  # fmt: skip
+        else:
+            pages.append(
+                st.Page(f"{VIEWS}/not_allowed.py", title=spec.title, url_path=spec.url_path, visibility="hidden")
+            )
     return pages
 
 

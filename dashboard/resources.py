@@ -7,11 +7,14 @@ are keyed by the SHA-256 of the file they come from: content-addressed, they nev
 
 from __future__ import annotations
 
+import io
+
 import streamlit as st
 from PIL import Image
 
 import db
 import findcolor
+from dashboard.rendering import preview_image
 
 
 @st.cache_resource(show_spinner="Opening the catalog…")
@@ -45,9 +48,21 @@ def display_bytes(sha256: str) -> bytes:
     return db.display_path(catalog=catalog, sha256=sha256).read_bytes()
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def preview_png(sha256: str, original_size: tuple[int, int]) -> bytes:
+    """The workspace's canvas-size copy of a photo as PNG, made once per photo.
+
+    PNG bytes rather than an image: the canvas sends its background to the browser and
+    reuses the encoding while the bytes stay the same, so a re-run does not re-encode it.
+    """
+    buffer = io.BytesIO()
+    preview_image(display_bytes(sha256), original_size).save(buffer, format="PNG")
+    return buffer.getvalue()
+
 
 @st.cache_data(show_spinner=False, ttl=60)
 def _term_names(database_url: str, kind: str) -> list[str]:
+    del database_url  # only part of the cache key: one entry per catalog
     with get_catalog().read_session() as session:
         return [term.name for term in db.list_terms(session=session, kind=kind)]
 

@@ -7,6 +7,7 @@ Each panel is a function that draws itself and returns plain values; the page
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,13 +26,12 @@ from dashboard.photo_rows import CandidateRow, PhotoRow, candidate_row, photo_ro
 from dashboard.rendering import (
     PreviewResult,
     engine_provenance,
-    preview_image,
     render_full_resolution,
     render_preview,
     suggest_colors,
     suggestions_available,
 )
-from dashboard.resources import display_bytes, get_catalog, thumbnail_bytes, warm_engine
+from dashboard.resources import get_catalog, preview_png, thumbnail_bytes, warm_engine
 from dashboard.swatches import swatch_strip
 
 TOOLS = {"Point": "point", "Stroke": "freedraw"}
@@ -44,7 +44,7 @@ class PhotoContext:
 
     photo: PhotoRow
     candidates: list[CandidateRow]
-    references: list[tuple[str, str, str]]  # (name, hex, citation) for the photo's era/event
+    references: list[tuple[str, str, str]]  # (name, hex, citation) for the photo's era/event/place
     era_palette: list[tuple[str, float]]  # (hex, weight) from approved work of the same era/event
 
     @property
@@ -65,7 +65,11 @@ def load_context(photo_id: int) -> PhotoContext | None:
         if photo is None:
             return None
         era, event = photo.era_name, photo.event_name
-        references = db.list_reference_colors(session=session, era=era, event=event)
+        references = [  # the era/event filter is the data layer's; a place, if given, must match
+            r
+            for r in db.list_reference_colors(session=session, era=era, event=event)
+            if not r.place or r.place.strip().lower() == photo.place.strip().lower()
+        ]
         palette = db.combined_palette(session=session, era=era, event=event) if (era or event) else []
         return PhotoContext(
             photo=photo_row(photo),
@@ -75,9 +79,10 @@ def load_context(photo_id: int) -> PhotoContext | None:
         )
 
 
-def display_image(context: PhotoContext) -> Image.Image:
-    """The display-size copy, resized to the canvas: what is drawn on and previewed."""
-    return preview_image(display_bytes(context.photo.sha256), context.original_size)
+def display_image(context: PhotoContext) -> tuple[Image.Image, bytes]:
+    """The canvas-size copy (what is drawn on and previewed), decoded and as PNG bytes."""
+    png = preview_png(context.photo.sha256, context.original_size)
+    return Image.open(io.BytesIO(png)).convert("RGB"), png
 
 
 def tool_panel() -> Tool:
@@ -124,23 +129,17 @@ def global_panel(context: PhotoContext) -> None:
     if palette:
         swatch_strip([(entry["color"], "in use") for entry in palette])
         st.button("Drop palette", on_click=state.set_palette, args=([],))
-    use_saturation = st.toggle("Set saturation", value=st.session_state.get(state.SATURATION) is not None)
-    if use_saturation:
-        current = st.session_state.get(state.SATURATION)
-        st.session_state[state.SATURATION] = st.slider(
-            "Saturation", 0.0, 1.0, 0.35 if current is None else float(current), 0.05
-        )
-    else:
-        st.session_state[state.SATURATION] = None
+    enabled = st.toggle("Set saturation", key=state.SATURATION_ON)
+    st.slider("Saturation (mean, 0 = gray)", 0.0, 1.0, step=0.05, key=state.SATURATION, disabled=not enabled)
 
 
-def canvas_panel(preview: Image.Image, tool: Tool, context: PhotoContext) -> dict[str, Any]:
+def canvas_panel(preview: Image.Image, background_png: bytes, tool: Tool, context: PhotoContext) -> dict[str, Any]:
     """The photo on the canvas; returns the current hints (original pixels, v1 dict)."""
     result = st_canvas(
         fill_color=tool.color,
         stroke_width=tool.size if tool.mode == "freedraw" else 0,
         stroke_color=tool.color,
-        background_image=preview,
+        background_image=background_png,
         height=preview.height,
         width=preview.width,
         drawing_mode=tool.mode,
@@ -156,10 +155,7 @@ def canvas_panel(preview: Image.Image, tool: Tool, context: PhotoContext) -> dic
     local = canvas_to_hints(
         objects, mapping, image_size=context.original_size, references=st.session_state.get(state.REFERENCES, {})
     )
-    hints: dict[str, Any] = {"version": 1, **local, "palette": list(st.session_state.get(state.PALETTE, []))}
-    if st.session_state.get(state.SATURATION) is not None:
-        hints["saturation"] = float(st.session_state[state.SATURATION])
-    return hints
+    return {"version": 1, **local, **state.global_hints()}
 
 
 def engine_choice() -> str:
@@ -181,10 +177,10 @@ def suggest_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoCon
     last = hints["points"][-1]
     if st.button("Suggest colours at the last point", icon=":material/auto_awesome:"):
         with reported_errors("Try another point, or paint the colour yourself."):
-            st.session_state["ws-suggestions"] = suggest_colors(
+            st.session_state[state.SUGGESTIONS] = suggest_colors(
                 preview, hints, context.original_size, last["x"], last["y"]
             )
-    suggestions = st.session_state.get("ws-suggestions") or []
+    suggestions = st.session_state.get(state.SUGGESTIONS) or []
     if suggestions:
         swatch_strip([(hex_, f"{probability:.0%}") for hex_, probability in suggestions])
         labels = {f"{hex_} ({probability:.0%})": hex_ for hex_, probability in suggestions}
@@ -232,6 +228,9 @@ def run_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoContext
 
 def save_panel(viewer: Viewer, hints: dict[str, Any], context: PhotoContext, engine: str) -> None:
     """Save a candidate: full-resolution render, hints as used, provenance (note required)."""
+    saved = st.session_state.get(state.SAVED)
+    if saved and saved[1] == hints:  # confirmed until the hints change
+        st.success(saved[0])
     with st.form("ws-save", clear_on_submit=False):
         st.markdown("**Save candidate**")
         note = st.text_area(
@@ -271,7 +270,8 @@ def save_panel(viewer: Viewer, hints: dict[str, Any], context: PhotoContext, eng
                 )
                 created_id = created.id
             progress.update(label=f"Saved candidate #{created_id}", state="complete", expanded=False)
-        st.success(f"Saved candidate #{created_id}; it now waits for review.")
+        st.session_state[state.SAVED] = (f"Saved candidate #{created_id}; it now waits for review.", hints)
+        st.rerun()  # list the new candidate
 
 
 def candidates_panel(context: PhotoContext, preview: Image.Image) -> None:

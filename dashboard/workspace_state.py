@@ -20,9 +20,13 @@ REVISION = PREFIX + "revision"
 COLOR = PREFIX + "color"
 REFERENCES = PREFIX + "references"  # colour hex -> reference colour name it was picked from
 PALETTE = PREFIX + "palette"  # global palette hints [{color, weight}]
-SATURATION = PREFIX + "saturation"  # None or 0..1
+SATURATION_ON = PREFIX + "saturation-on"  # toggle: is a saturation hint given?
+SATURATION = PREFIX + "saturation"  # slider: the wanted mean saturation, 0..1
 RESULT = PREFIX + "result"  # the last preview render (PreviewResult)
+SUGGESTIONS = PREFIX + "suggestions"  # [(hex, probability)] at the last point
+SAVED = PREFIX + "saved"  # (confirmation, hints) of the last save, shown while the hints are unchanged
 DEFAULT_COLOR = "#a03020"
+DEFAULT_SATURATION = 0.35
 
 
 def start_photo(photo_id: int) -> None:
@@ -38,7 +42,8 @@ def start_photo(photo_id: int) -> None:
     st.session_state[COLOR] = DEFAULT_COLOR
     st.session_state[REFERENCES] = {}
     st.session_state[PALETTE] = []
-    st.session_state[SATURATION] = None
+    st.session_state[SATURATION_ON] = False
+    st.session_state[SATURATION] = DEFAULT_SATURATION
 
 
 def canvas_key() -> str:
@@ -71,7 +76,8 @@ def load_candidate(objects: list[dict[str, Any]], hints: dict[str, Any]) -> None
     """Continue from a saved candidate: its local hints on the canvas, its global hints set."""
     _remount(objects)
     st.session_state[PALETTE] = list(hints.get("palette", []))
-    st.session_state[SATURATION] = hints.get("saturation")
+    st.session_state[SATURATION_ON] = hints.get("saturation") is not None
+    st.session_state[SATURATION] = float(hints.get("saturation") or DEFAULT_SATURATION)
     st.session_state[REFERENCES] = {
         item["color"]: item["reference"]
         for item in [*hints.get("points", []), *hints.get("strokes", [])]
@@ -88,3 +94,11 @@ def use_color(color: str, reference: str | None = None) -> None:
 
 def set_palette(palette: list[dict[str, Any]]) -> None:
     st.session_state[PALETTE] = palette
+
+
+def global_hints() -> dict[str, Any]:
+    """The palette and saturation parts of the hints, as the panels have set them."""
+    hints: dict[str, Any] = {"palette": list(st.session_state.get(PALETTE, []))}
+    if st.session_state.get(SATURATION_ON):
+        hints["saturation"] = float(st.session_state[SATURATION])
+    return hints

@@ -91,26 +91,32 @@ def search_words(text: str | None) -> list[str]:
     return [word for word in (text or "").lower().split() if word]
 
 
-# SQLite's FTS5 trigram index of photos.search_text (migration 0003).
-_photos_search = table("photos_search", column("rowid"), column("search_text"))
+# SQLite's FTS5 trigram index of photos.search_text (migration 0003); the hidden column named
+# after the table takes the MATCH query.
+_photos_search = table("photos_search", column("rowid"), column("photos_search"))
 _FTS_MIN_LENGTH = 3  # trigrams: shorter words cannot use the index
+
+
+def _fts_phrase(word: str) -> str:
+    """An FTS5 phrase matching ``word`` as a substring (trigram tokenizer); quotes doubled."""
+    return '"' + word.replace('"', '""') + '"'
 
 
 def _search_condition(*, session: Session, words: list[str], narrowed: bool) -> list[Any]:
     """Conditions for "every word occurs in search_text".
 
-    On SQLite, when no era/event/status/tag filter narrows the photos first, the words are
-    looked up in the FTS5 trigram index; otherwise (and on PostgreSQL, whose pg_trgm index
-    the planner uses by itself) a plain LIKE on the already-narrowed rows is fastest.
+    On SQLite, when no era/event/tag filter narrows the photos first (a status alone does not:
+    each status holds a large share of the catalog), words of three or more characters are
+    looked up in the FTS5 trigram index; otherwise (and on PostgreSQL, whose pg_trgm index the
+    planner uses by itself) a plain LIKE on the already-narrowed rows is fastest.
     """
-    indexable = [w for w in words if len(w) >= _FTS_MIN_LENGTH and not any(c in w for c in "%_\\")]
+    indexable = [word for word in words if len(word) >= _FTS_MIN_LENGTH]
     conditions: list[Any] = []
     if session.get_bind().dialect.name == "sqlite" and not narrowed and indexable:
-        lookup = select(_photos_search.c.rowid)
-        for word in indexable:
-            lookup = lookup.where(_photos_search.c.search_text.like(f"%{word}%"))
+        query = " AND ".join(_fts_phrase(word) for word in indexable)
+        lookup = select(_photos_search.c.rowid).where(_photos_search.c.photos_search.op("MATCH")(query))
         conditions.append(Photo.id.in_(lookup))
-        words = [w for w in words if w not in indexable]
+        words = [word for word in words if len(word) < _FTS_MIN_LENGTH]
     conditions += [Photo.search_text.like(f"%{_escape_like(word)}%", escape="\\") for word in words]
     return conditions
 
@@ -131,9 +137,7 @@ def _apply_filters(*, session: Session, query: Select[Any], filters: PhotoFilter
             query = query.where((Photo.era_id if name == "era" else Photo.event_id) == term.id)
     if with_status and filters.status not in (None, ""):
         query = query.where(Photo.status == _parse_status(filters.status))  # type: ignore[arg-type]
-    narrowed = any(value not in (None, "") for value in (filters.era, filters.event, filters.tag)) or (
-        with_status and filters.status not in (None, "")
-    )
+    narrowed = any(value not in (None, "") for value in (filters.era, filters.event, filters.tag))
     for condition in _search_condition(session=session, words=search_words(filters.search), narrowed=narrowed):
         query = query.where(condition)
     if filters.tag:

@@ -75,9 +75,6 @@ def get_local_user(*, session: Session) -> User:
         session.add(user)
         session.flush()
         record_event(session=session, actor=None, action="user.create_local", entity_type="user", entity_id=user.id)
-    elif not user.active:
-        user.active = True
-        session.flush()
     return user
 
 

@@ -45,7 +45,7 @@ from findcolor.color import AB_NORM, L_CENTER, L_NORM
 
 @dataclass
 class HintNetConfig:
-    widths: tuple[int, int, int, int] = (32, 64, 128, 192)  # channels at 1/2, 1/4, 1/8, 1/16 resolution
+    widths: tuple[int, int, int, int] = (24, 64, 128, 192)  # channels at 1/2, 1/4, 1/8, 1/16 resolution (24 at 1/2: the 30 ms budget)
     bottleneck_dilations: tuple[int, ...] = (1, 2, 4, 1)  # one residual block per entry at 1/16, with this dilation
     regions: int = 4  # K: regions per region-adaptive (DRConv-style) layer
     region_layers_at_eighth: int = 1  # region-adaptive layers at 1/8 resolution (encoder)

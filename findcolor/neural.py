@@ -107,9 +107,10 @@ def load_weights(directory: Path = WEIGHTS_DIR) -> LoadedWeights:
     model, metadata, sha = load_unfused(directory)
     model = fuse_for_inference(model)
     loaded = LoadedWeights(model, model.config, metadata, sha)
-    with torch.inference_mode():
-        zeros = torch.zeros(1, 1, 64, 64)
-        model(zeros + 50.0, torch.zeros(1, 2, 64, 64), zeros, torch.zeros(1, model.config.global_dim), with_bins=False)
+    with torch.inference_mode():  # at the working size: oneDNN prepares its kernels per input shape
+        zeros = torch.zeros(1, 1, WORKING_SIDE, WORKING_SIDE).contiguous(memory_format=torch.channels_last)
+        ab = torch.zeros(1, 2, WORKING_SIDE, WORKING_SIDE).contiguous(memory_format=torch.channels_last)
+        model(zeros + 50.0, ab, zeros, torch.zeros(1, model.config.global_dim), with_bins=False)
     return loaded
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import db
-from dashboard_support import add_user, assert_clean, camera_png, open_test_catalog, sign_in, start_app
+from dashboard_support import assert_clean, camera_png, open_test_catalog, start_app
 
 IMPORT = "views/import_photos.py"
 

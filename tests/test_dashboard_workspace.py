@@ -145,11 +145,14 @@ def test_a_reference_colour_is_one_click_away_and_cited_by_the_hint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog = open_test_catalog(tmp_path, monkeypatch)
-    photo_id = add_photo(catalog, size=SCAN_SIDE, era="Japanese occupation")
+    photo_id = add_photo(catalog, size=SCAN_SIDE, era="Japanese occupation", place="Busan")
     with catalog.session() as session:
         local = db.get_local_user(session=session)
         db.add_reference_color(session=session, actor=local, name="Harbour crane green", hex="#2e5e3a", era="Japanese occupation")
+        db.add_reference_color(session=session, actor=local, name="Incheon dock red", hex="#8e2e2a", place="Incheon")
+        db.add_reference_color(session=session, actor=local, name="War-time khaki", hex="#6b6a3a", era="Korean War")
     app = start_app(WORKSPACE, photo=str(photo_id))
+    assert app.button_group(key="ws-reference").options == ["Harbour crane green"]  # era and place filter
     app.button_group(key="ws-reference").select("Harbour crane green").run()
     assert app.color_picker(key=workspace_state.COLOR).value == "#2e5e3a"
     draw(app, {**POINT_RED, "stroke": "#2E5E3A", "fill": "#2E5E3A"})
@@ -204,3 +207,19 @@ def test_colour_suggestions_are_offered_as_one_click_colours(
     assert asked == [(600, 600)]  # the last point, in scan pixels
     app.button_group(key="ws-suggestion").select("#224488 (30%)").run()
     assert app.color_picker(key=workspace_state.COLOR).value == "#224488"
+
+
+def test_a_saturation_hint_is_saved_and_restored_with_the_candidate(workspace: tuple[db.Catalog, int, AppTest]) -> None:
+    catalog, photo_id, app = workspace
+    app.toggle(key=workspace_state.SATURATION_ON).set_value(True).run()
+    app.slider(key=workspace_state.SATURATION).set_value(0.6).run()
+    draw(app, POINT_RED)
+    app.text_area(key="ws-note").input("faded print: low saturation")
+    button(app, "Save candidate").click().run()
+    with catalog.read_session() as session:
+        (saved,) = db.list_colorizations(session=session, photo_id=photo_id)
+        assert saved.hints["saturation"] == 0.6
+    app.toggle(key=workspace_state.SATURATION_ON).set_value(False).run()
+    button(app, "Load these hints").click().run()
+    assert app.toggle(key=workspace_state.SATURATION_ON).value is True
+    assert app.slider(key=workspace_state.SATURATION).value == 0.6

@@ -68,7 +68,9 @@ def test_filters_search_and_sort(catalog: Catalog, photo_ids: list[int]) -> None
         _titles(catalog, sort="colour")
 
 
-@pytest.mark.parametrize("words", ["market", "se", "oul", "an", "ket da", "arket harb", "p1.png", "x", "narrow"])
+@pytest.mark.parametrize(
+    "words", ["market", "se", "oul", "an", "ket da", "arket harb", "p1.png", "x", "narrow", 'the "bridge', "100%_", "a*b OR c"]
+)
 def test_search_agrees_with_a_plain_substring_filter(catalog: Catalog, photo_ids: list[int], words: str) -> None:
     """Whatever index answers (FTS5 trigrams, pg_trgm, or a scan), results equal a Python filter."""
     with catalog.read_session() as session:
@@ -79,6 +81,7 @@ def test_search_agrees_with_a_plain_substring_filter(catalog: Catalog, photo_ids
                                      photo.original_filename, *photo.tags]).lower() for word in words.split())
         )
     assert sorted(_titles(catalog, search=words)) == expected
+    assert sorted(_titles(catalog, search=words, status="new")) == expected  # every photo is still new
     with_filter = sorted(_titles(catalog, search=words, era="Korean War"))
     assert with_filter == sorted(t for t in expected if t in _titles(catalog, era="Korean War"))
 

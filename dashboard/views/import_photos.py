@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 import db
 from dashboard.access import Viewer, acting_user, page_viewer
@@ -17,8 +18,11 @@ OUTCOME_LABELS = {"imported": "stored", "duplicate": "duplicate", "failed": "rej
 SCAN_TYPES = sorted(suffix.lstrip(".") for suffix in db.ingest.IMAGE_SUFFIXES)
 
 
-def save_uploads(folder: Path, uploads: list, csv_upload) -> tuple[list[Path], Path | None]:  # type: ignore[no-untyped-def]
-    """Write the uploads under their own names (one sub-folder each, names may repeat)."""
+def save_uploads(
+    folder: Path, uploads: list[UploadedFile], csv_upload: UploadedFile | None
+) -> tuple[list[Path], Path | None]:
+    """Write the uploads under their own names (one sub-folder each, names may repeat), so the
+    data layer imports them, and matches them to the CSV, exactly as files from a folder."""
     paths = []
     for index, upload in enumerate(uploads):
         path = folder / str(index) / Path(upload.name).name

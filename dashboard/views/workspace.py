@@ -30,7 +30,7 @@ def show_workspace(viewer: Viewer) -> None:
     st.subheader(photo.heading)
     st.caption(" · ".join(p for p in (photo.date, photo.era, photo.event, photo.place, f"{photo.width}×{photo.height}") if p))
 
-    preview = panels.display_image(context)
+    preview, preview_png = panels.display_image(context)
     tools_column, canvas_column = st.columns([1, 3])
     with tools_column:
         tool = panels.tool_panel()
@@ -38,7 +38,7 @@ def show_workspace(viewer: Viewer) -> None:
         panels.reference_panel(context)
         panels.global_panel(context)
     with canvas_column:
-        hints = panels.canvas_panel(preview, tool, context)
+        hints = panels.canvas_panel(preview, preview_png, tool, context)
         st.caption(f"{len(hints['points'])} points · {len(hints['strokes'])} strokes · {len(hints['palette'])} palette colours")
     with tools_column:
         panels.suggest_panel(preview, hints, context)

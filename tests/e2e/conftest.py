@@ -2,8 +2,9 @@
 
 The server is started from the test suite on a free port with its own empty data folder,
 and the browser is Debian's ``/usr/bin/chromium`` driven by Playwright (never a browser
-downloaded by ``playwright install``). A missing browser FAILS the tests instead of skipping
-them, so a CI machine without chromium cannot pass by silently testing nothing.
+downloaded by ``playwright install``; ``scripts/test.sh`` installs it). Without chromium the
+tests are skipped on a developer machine but FAIL where ``FINDCOLOR_REQUIRE_E2E`` is set
+(CI sets it), so CI cannot pass by silently testing nothing.
 """
 
 from __future__ import annotations
@@ -128,7 +129,10 @@ def dashboard_server(dashboard_environment: dict[str, str], tmp_path_factory: py
 @pytest.fixture(scope="session")
 def chromium_browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); e2e tests are not optional")
+        message = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)"
+        if os.environ.get("FINDCOLOR_REQUIRE_E2E"):
+            pytest.fail(message + "; the end-to-end tests are required here")
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

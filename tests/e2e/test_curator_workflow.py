@@ -85,7 +85,7 @@ def test_import_paint_run_save_review_export(
     app.expect_text("Photographer with camera")
     browser_page.locator('[data-testid="stImage"] img').nth(3).wait_for()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser_page.screenshot(path=str(SCREENSHOTS / "catalog.png"), full_page=True)
+    browser_page.screenshot(path=str(SCREENSHOTS / "catalog.png"), clip={"x": 0, "y": 0, "width": 1500, "height": 1000})
     app.after_run(app.button("Open in workspace").first.click)
     browser_page.locator("h1", has_text="Workspace").wait_for()
 
@@ -106,6 +106,11 @@ def test_import_paint_run_save_review_export(
     app.fill_in_form("Basis for these colours (required)", NOTE)
     app.click("Save candidate")
     app.expect_text("Saved candidate #1")
+    # Continue from the saved candidate: its hints come back onto a fresh canvas.
+    app.click("Clear")
+    app.expect_text("0 points · 0 strokes")
+    app.click("Load these hints")
+    app.expect_text("2 points · 1 strokes")
     app.sign_out()
 
     # A reviewer approves it (four-eyes: not the author).
