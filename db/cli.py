@@ -62,7 +62,7 @@ def _import(args: argparse.Namespace, catalog: Catalog) -> int:
     defaults = {key: value for key, value in (("era", args.era), ("event", args.event)) if value}
 
     def show(outcome: ImportOutcome) -> None:
-        if outcome.status != "imported" or args.verbose:
+        if outcome.status != "imported" or args.list_imported:
             _say(f"{outcome.status:9s} {outcome.source}: {outcome.message}")
 
     with catalog.session() as session:
@@ -156,7 +156,7 @@ def register_commands(subparsers: argparse._SubParsersAction) -> None:  # type: 
     imp.add_argument("--era", help="era for photos the CSV gives none")
     imp.add_argument("--event", help="event for photos the CSV gives none")
     imp.add_argument("--user", help=user_help)
-    imp.add_argument("-v", "--verbose", action="store_true", help="list imported files too")
+    imp.add_argument("--list-imported", action="store_true", help="list imported files too, not only problems")
     imp.set_defaults(handler=_with_catalog(_import))
 
     exp = subparsers.add_parser("export", help="export approved colorizations as a BagIt bag (zip)")

@@ -91,11 +91,11 @@ class DashboardPage:
 
     # ---------------------------------------------------------------- session
 
-    def sign_in(self, username: str, password: str) -> None:
+    def sign_in(self, username: str, password: str, *, lands_on: str = "Catalog") -> None:
         self.page.get_by_label("User name", exact=True).fill(username)
         self.page.get_by_label("Password", exact=True).fill(password)
         self.after_run(self.button("Sign in").click)
-        self.page.locator("h1", has_text="Catalog").wait_for(timeout=RUN_TIMEOUT_MS)
+        self.page.locator("h1", has_text=lands_on).wait_for(timeout=RUN_TIMEOUT_MS)
 
     def sign_out(self) -> None:
         self.after_run(self.button("Sign out").click)

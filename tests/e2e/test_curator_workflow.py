@@ -151,13 +151,17 @@ def check_bag(bag: zipfile.ZipFile, original: Path) -> None:
     assert NOTE in json.dumps(json.loads(bag.read(metadata_name)), ensure_ascii=False)
 
 
-def test_a_viewer_typing_a_write_page_address_gets_no_write_page(
+def test_an_address_opens_a_page_only_after_sign_in_and_only_for_its_role(
     browser_page, dashboard_server: DashboardServer, accounts: dict[str, str]  # type: ignore[no-untyped-def]
 ) -> None:
     app = DashboardPage(browser_page, dashboard_server.url)
-    app.open()
-    app.sign_in(accounts["viewer"], PASSWORD)
-    for path in ("import", "workspace?photo=1", "review", "admin"):
-        app.open(path)  # a new session: the sign-in is asked again, never the page itself
-        assert app.title() in ("Find Color", "Catalog")
-        assert app.page.get_by_role("button", name="Save candidate").count() == 0
+    for address in ("import", "workspace?photo=1", "review", "admin"):
+        app.open(address)  # a new session: the sign-in form stands in for the page
+        assert app.title() == "Find Color"
+        app.sign_in(accounts["viewer"], PASSWORD, lands_on="Not available")
+        app.expect_text("Your role (viewer) does not include this page.")
+        assert browser_page.get_by_role("button", name="Save candidate").count() == 0
+        assert browser_page.get_by_role("button", name="Import").count() == 0
+    app.open("workspace?photo=1")
+    app.sign_in(accounts["curator"], PASSWORD, lands_on="Workspace")  # the same address, the right role
+    app.expect_text("Photographer with camera")
