@@ -79,13 +79,18 @@ def render_full_resolution(original: bytes, hints: dict[str, Any], engine: str) 
 
 
 def engine_provenance(name: str) -> EngineProvenance:
-    """Name, model and weights of the engine ``name`` resolves to here ("auto" included)."""
+    """Name, model and weights of the engine ``name`` resolves to here ("auto" included).
+
+    Engines built on the network carry their loaded weights (``.weights.sha256``); the
+    classical engine has none, and its version string says which solver it is.
+    """
     engine = findcolor.get_engine(name)
+    weights = getattr(engine, "weights", None)
     return EngineProvenance(
         engine=engine.name,
-        model_name=str(getattr(engine, "model_name", "") or ""),
+        model_name=str(weights.metadata.get("model_name", "hintnet")) if weights is not None else "",
         model_version=str(engine.version),
-        weights_sha256=getattr(engine, "weights_sha256", None),
+        weights_sha256=getattr(weights, "sha256", None),
     )
 
 

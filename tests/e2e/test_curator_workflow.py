@@ -113,8 +113,8 @@ def test_import_paint_run_save_review_export(
     app.expect_text("2 points · 1 strokes")
     app.sign_out()
 
-    # A reviewer approves it (four-eyes: not the author).
-    app.sign_in(accounts["reviewer"], PASSWORD)
+    # A reviewer approves it (four-eyes: not the author). Signing in keeps the address.
+    app.sign_in(accounts["reviewer"], PASSWORD, lands_on="Workspace")
     app.go_to("Review")
     app.expect_text(NOTE)
     app.fill("Review note", "Checked against the order book.")
