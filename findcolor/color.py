@@ -18,6 +18,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from findcolor.blocks import for_each_row_block
+
 # Network normalisation (Zhang et al. 2016/2017): L_net = (L - L_CENTER) / L_NORM, ab_net = ab / AB_NORM.
 L_CENTER = 50.0
 L_NORM = 100.0
@@ -187,7 +189,6 @@ def lab_to_rgb_torch(lab: torch.Tensor) -> torch.Tensor:
 
 _GAMUT_TOLERANCE = 1e-5
 _F_INV_KNEE = 6.0 / 29.0  # f^-1(t) = t^3 above, linear below
-_CHUNK = 1 << 20  # pixels per block: keeps the working set in cache
 
 
 def _f_inv_fast(t: torch.Tensor) -> torch.Tensor:
@@ -264,12 +265,16 @@ def lab_to_rgb_keep_lightness(lightness: torch.Tensor, ab: torch.Tensor) -> torc
     ``lightness`` is (H, W), ``ab`` is (H, W, 2); returns (H, W, 3) float32.
     """
     height, width = lightness.shape
-    flat_l = lightness.reshape(-1).float()
-    flat_ab = ab.reshape(-1, 2).float()
-    out = torch.empty((3, flat_l.numel()), dtype=torch.float32)
-    for start in range(0, flat_l.numel(), _CHUNK):
-        block = slice(start, start + _CHUNK)
-        out[:, block] = _keep_lightness_block(
-            flat_l[block], flat_ab[block, 0].contiguous(), flat_ab[block, 1].contiguous()
-        )
-    return out.t().reshape(height, width, 3)
+    lightness = lightness.float()
+    ab = ab.float()
+    out = torch.empty((height, width, 3), dtype=torch.float32)
+    _max_chroma_table()  # build once, before the blocks race for it
+
+    def convert(rows: slice) -> None:
+        block_l = lightness[rows].reshape(-1)
+        block_ab = ab[rows].reshape(-1, 2)
+        rgb = _keep_lightness_block(block_l, block_ab[:, 0].contiguous(), block_ab[:, 1].contiguous())
+        out[rows] = rgb.t().reshape(-1, width, 3)
+
+    for_each_row_block(height, width, convert)
+    return out

@@ -14,6 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from findcolor.blocks import for_each_row_block
+
 _RADIUS = 2  # box radius at working resolution
 _EPSILON = 1e-3  # regularisation on (L/100)^2: smaller follows lightness edges more tightly
 
@@ -22,6 +24,14 @@ def _box(x: torch.Tensor, radius: int) -> torch.Tensor:
     """Mean over a (2r+1)^2 window with edge replication; x is (B, C, H, W)."""
     padded = F.pad(x, (radius, radius, radius, radius), mode="replicate")
     return F.avg_pool2d(padded, kernel_size=2 * radius + 1, stride=1)
+
+
+def _source_positions(out_size: int, in_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Bilinear taps (i0, i1, weight of i1) for each output index, as ``align_corners=False``."""
+    position = (torch.arange(out_size, dtype=torch.float32) + 0.5) * (in_size / out_size) - 0.5
+    position = position.clamp(0.0, in_size - 1)
+    first = position.floor().long()
+    return first, (first + 1).clamp(max=in_size - 1), position - first
 
 
 def guided_upsample(
@@ -39,16 +49,31 @@ def guided_upsample(
     full_h, full_w = lightness_full.shape
     if ab_low.shape[:2] == (full_h, full_w):
         return np.asarray(ab_low, dtype=np.float32)
-    guide = torch.from_numpy(np.ascontiguousarray(lightness_low, dtype=np.float32))[None, None] / 100.0
-    source = torch.from_numpy(np.ascontiguousarray(ab_low, dtype=np.float32)).permute(2, 0, 1)[None]
+    low_h, low_w = ab_low.shape[:2]
+    guide = torch.from_numpy(np.array(lightness_low, dtype=np.float32))[None, None] / 100.0
+    source = torch.from_numpy(np.array(ab_low, dtype=np.float32)).permute(2, 0, 1)[None]
     mean_guide = _box(guide, radius)
     mean_source = _box(source, radius)
     covariance = _box(guide * source, radius) - mean_guide * mean_source
     variance = _box(guide * guide, radius) - mean_guide * mean_guide
     slope = covariance / (variance + epsilon)
     offset = mean_source - slope * mean_guide
-    coefficients = torch.cat([_box(slope, radius), _box(offset, radius)], dim=1)  # (1, 4, h, w)
-    coefficients = F.interpolate(coefficients, size=(full_h, full_w), mode="bilinear", align_corners=False)
-    full_guide = torch.from_numpy(np.ascontiguousarray(lightness_full, dtype=np.float32))[None, None] / 100.0
-    upsampled = coefficients[:, :2] * full_guide + coefficients[:, 2:]
-    return upsampled[0].permute(1, 2, 0).contiguous().numpy()
+    coefficients = torch.cat([_box(slope, radius), _box(offset, radius)], dim=1)[0]  # (4, h, w): slope a, b; offset a, b
+
+    # Bilinear upsampling of the coefficients and ab = slope * L + offset, row block by row block
+    # at full resolution (see findcolor.blocks for why not one big torch call).
+    rows_first, rows_second, rows_weight = _source_positions(full_h, low_h)
+    cols_first, cols_second, cols_weight = _source_positions(full_w, low_w)
+    full_guide = torch.from_numpy(np.ascontiguousarray(lightness_full, dtype=np.float32))
+    out = torch.empty((full_h, full_w, 2), dtype=torch.float32)
+
+    def upsample(rows: slice) -> None:
+        weight = rows_weight[rows][None, :, None]
+        block = coefficients[:, rows_first[rows]] * (1.0 - weight) + coefficients[:, rows_second[rows]] * weight
+        block = block[:, :, cols_first] * (1.0 - cols_weight) + block[:, :, cols_second] * cols_weight
+        guide_rows = full_guide[rows] / 100.0
+        out[rows, :, 0] = block[0] * guide_rows + block[2]
+        out[rows, :, 1] = block[1] * guide_rows + block[3]
+
+    for_each_row_block(full_h, full_w, upsample)
+    return out.numpy()

@@ -20,6 +20,7 @@ from typing import BinaryIO, Union
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from findcolor.blocks import for_each_row_block
 from findcolor.color import lightness_from_luminance, srgb_to_linear
 from findcolor.errors import ImageLoadError
 
@@ -69,13 +70,20 @@ class LoadedImage:
 
 def lightness_of(rgb: np.ndarray, *, is_grayscale: bool = False) -> np.ndarray:
     """CIELAB L of an sRGB float image; for a gray image only one channel is linearised."""
-    if is_grayscale:
-        luminance = srgb_to_linear(rgb[..., 0])
-    else:
-        linear = srgb_to_linear(rgb)
-        # Y row of the sRGB -> XYZ matrix
-        luminance = linear[..., 0] * 0.2126729 + linear[..., 1] * 0.7151522 + linear[..., 2] * 0.0721750
-    return lightness_from_luminance(luminance)
+    height, width = rgb.shape[:2]
+    lightness = np.empty((height, width), dtype=np.float32)
+
+    def convert(rows: slice) -> None:
+        if is_grayscale:
+            luminance = srgb_to_linear(rgb[rows, :, 0])
+        else:
+            linear = srgb_to_linear(rgb[rows])
+            # the Y row of the sRGB -> XYZ matrix
+            luminance = linear[..., 0] * 0.2126729 + linear[..., 1] * 0.7151522 + linear[..., 2] * 0.0721750
+        lightness[rows] = lightness_from_luminance(luminance)
+
+    for_each_row_block(height, width, convert)
+    return lightness
 
 
 def _describe(source: ImageSource) -> str:
