@@ -38,10 +38,10 @@ from sqlalchemy.orm import Session
 import findcolor
 
 from db.errors import InvalidInput, StoreError
-from db.models import Colorization, ColorizationStatus, Photo, TermKind
+from db.models import Colorization, ColorizationStatus, Photo
 from db.references import find_reference
 from db.store import CHUNK_SIZE, FileStore
-from db.vocabulary import resolve_term
+from db.vocabulary import where_photo_in_context
 from db.xmp import Disclosure, build_xmp_packet, embed_xmp_png
 
 log = logging.getLogger(__name__)
@@ -125,12 +125,7 @@ def _approved(*, session: Session, era: str | None, event: str | None) -> list[t
         .where(Colorization.status == ColorizationStatus.APPROVED)
         .order_by(Photo.id)
     )
-    era_term = resolve_term(session=session, kind=TermKind.ERA, name=era)
-    event_term = resolve_term(session=session, kind=TermKind.EVENT, name=event)
-    if era_term is not None:
-        query = query.where(Photo.era_id == era_term.id)
-    if event_term is not None:
-        query = query.where(Photo.event_id == event_term.id)
+    query = where_photo_in_context(query, session=session, era=era, event=event)
     return [(row[0], row[1]) for row in session.execute(query).unique()]
 
 

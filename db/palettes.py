@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from findcolor.color import AB_NORM, lab_to_hex, rgb_to_lab
 
-from db.models import Colorization, ColorizationStatus, Photo, TermKind
-from db.vocabulary import resolve_term
+from db.models import Colorization, ColorizationStatus, Photo
+from db.vocabulary import where_photo_in_context
 
 PALETTE_VERSION = 1
 SUMMARY_SIDE = 128  # the output is reduced to this longer side before summarising
@@ -99,12 +99,7 @@ def approved_palettes(
         .order_by(Colorization.id.desc())
         .limit(limit)
     )
-    era_term = resolve_term(session=session, kind=TermKind.ERA, name=era)
-    event_term = resolve_term(session=session, kind=TermKind.EVENT, name=event)
-    if era_term is not None:
-        query = query.where(Photo.era_id == era_term.id)
-    if event_term is not None:
-        query = query.where(Photo.event_id == event_term.id)
+    query = where_photo_in_context(query, session=session, era=era, event=event)
     return [
         ColorizationPalette(colorization_id=row[0], photo_id=row[1], title=row[2], hints=row[3], palette=row[4] or {})
         for row in session.execute(query)

@@ -17,7 +17,7 @@ from db.audit import record_event
 from db.errors import InvalidInput, NotFound
 from db.models import Colorization, ColorizationStatus, Photo, PhotoStatus, PhotoTag, Role, TermKind, User
 from db.users import require_role
-from db.vocabulary import parse_year, resolve_term
+from db.vocabulary import parse_year, resolve_term, where_photo_in_context
 
 # Descriptive fields a curator may set (on import or later), with their maximum lengths.
 TEXT_FIELDS: dict[str, int | None] = {
@@ -130,11 +130,7 @@ def _parse_status(status: PhotoStatus | str) -> PhotoStatus:
 
 
 def _apply_filters(*, session: Session, query: Select[Any], filters: PhotoFilter, with_status: bool = True) -> Select[Any]:
-    for name, kind in TERM_FIELDS.items():
-        value = getattr(filters, name)
-        term = resolve_term(session=session, kind=kind, name=value)
-        if term is not None:
-            query = query.where((Photo.era_id if name == "era" else Photo.event_id) == term.id)
+    query = where_photo_in_context(query, session=session, era=filters.era, event=filters.event)
     if with_status and filters.status not in (None, ""):
         query = query.where(Photo.status == _parse_status(filters.status))  # type: ignore[arg-type]
     narrowed = any(value not in (None, "") for value in (filters.era, filters.event, filters.tag))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db.audit import record_event
 from db.errors import DuplicateRecord, InvalidInput
-from db.models import Role, TermKind, User, VocabularyTerm
+from db.models import Photo, Role, TermKind, User, VocabularyTerm
 from db.users import require_role
 
 MIN_YEAR, MAX_YEAR = 1800, 2100
@@ -60,6 +60,17 @@ def resolve_term(*, session: Session, kind: TermKind | str, name: str | None) ->
         kind = parse_kind(kind)
         raise InvalidInput(f"unknown {kind.value} {name!r} (add it to the {kind.value} vocabulary first)")
     return term
+
+
+def where_photo_in_context(query: Select, *, session: Session, era: str | None, event: str | None) -> Select:
+    """Narrow a query that includes Photo to one era and/or event (by name; None means any)."""
+    era_term = resolve_term(session=session, kind=TermKind.ERA, name=era)
+    event_term = resolve_term(session=session, kind=TermKind.EVENT, name=event)
+    if era_term is not None:
+        query = query.where(Photo.era_id == era_term.id)
+    if event_term is not None:
+        query = query.where(Photo.event_id == event_term.id)
+    return query
 
 
 def add_term(
