@@ -1,17 +1,17 @@
 """The neural engines: the shipped hint network alone, and combined with the affinity solve.
 
 Weights live in ``findcolor/weights/hintnet.safetensors`` next to ``hintnet.json`` (the model
-config, how the weights were trained, and the tuned prior weight of the combined engine), so
-the network is rebuilt from those two files alone.
+config, how the weights were trained, and the combined engine's tuned blend scales), so the
+network is rebuilt from those two files alone.
 
-- :class:`NeuralEngine` runs the network at the working resolution and sets hinted pixels to
-  their hinted chroma.
-- :class:`CombinedEngine` (``engine="auto"``) uses the network's chroma as a weak prior of the
-  Levin et al. affinity solve with hinted pixels fixed (``propagation.propagate(...,
-  prior_ab=...)``): far from hints the network's colours win, near hints the correction
-  spreads along luminance edges, so hints are honoured exactly without halos. Measured here
-  the network is the stronger engine with few hints and the solve with many; the combination
-  gets the better of both.
+- :class:`NeuralEngine` runs the network at the working resolution, then makes hinted patches
+  exact with a correction that fades out along luminance edges.
+- :class:`CombinedEngine` (``engine="auto"``) joins the network and the Levin et al. affinity
+  solve (``propagation.propagate``): near hints the hints' own edge-aware propagation, far from
+  them the network corrected by the propagated hint residual. Measured on the validation photos
+  the network is the stronger engine with few hints and the solve with many; the blend beats
+  both (docs/MODEL_CARD.md). Using the network as a weak prior *inside* the solve was measured
+  too and lost to the blend at every hint count.
 - :func:`suggest` reads the network's distribution over quantised ab bins at a pixel: the
   colours the model expects there given the current hints.
 """
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 WEIGHTS_NAME = "hintnet"
 WORKING_SIDE = 256  # the resolution the network was evaluated at (and the 30 ms budget)
-DEFAULT_PRIOR_WEIGHT = 1e-3  # used when the metadata carries no tuned value
+DEFAULT_BLEND_SCALE = 64.0  # combined engine's distance scale (pixels) when the metadata carries no tuned value
 MULTIPLE = 16  # the network's total downsampling
 RESIDUAL_DECAY = 1e-2  # NeuralEngine: pull of the hint correction towards zero (larger = shorter reach)
 
@@ -80,6 +80,7 @@ def save_weights(model: HintNet, metadata: dict, directory: Path = WEIGHTS_DIR) 
     weights, meta_path = weights_paths(directory)
     state = {name: tensor.detach().contiguous().cpu() for name, tensor in model.state_dict().items()}
     save_file(state, str(weights))
+    weights.chmod(0o644)  # package data: readable by every user of an installation
     sha = hashlib.sha256(weights.read_bytes()).hexdigest()
     meta_path.write_text(json.dumps({**metadata, "model_config": model.config.to_dict(), "sha256": sha}, indent=1))
     return sha
@@ -200,47 +201,91 @@ class NeuralEngine:
         return out
 
 
-class CombinedEngine:
-    """The network's chroma as the prior of the edge-aware affinity solve, hints fixed (``engine="auto"``).
+def propagation_estimates(
+    lightness: np.ndarray, network_ab: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(classical, corrected): two chroma estimates, both exact on hinted pixels.
 
-    The prior weight sets how far a hint's colour travels before the network's own colours
-    take over. The best value depends on how many hints there are (few hints: trust the
-    network; many: let the hints spread), so it is tuned on the validation split per number
-    of hints and stored with the weights (``combined_prior_weights``: hint count -> weight);
-    between tuned counts it is interpolated on log scales. Hints are counted as connected
-    hinted regions, so a stroke counts once.
+    - ``classical``: the hints spread along luminance edges (Levin et al. 2004). Measured on
+      the validation photos it is the most accurate estimate close to hints and, with many
+      hints, nearly everywhere;
+    - ``corrected``: the network's chroma plus the hint residual (hint - network) spread the
+      same way. Far from hints it is much better than flooding a region with the nearest
+      hint's colour, because the network knows what objects look like.
+
+    Both are the same linear system with different right-hand sides: one 4-channel solve.
+    """
+    residual = np.where(hint_mask[..., None], hint_ab - network_ab, 0.0)
+    solved = propagate(lightness, np.concatenate([hint_ab, residual], axis=-1), hint_mask)
+    return solved[..., :2], network_ab + solved[..., 2:]
+
+
+def blend_by_distance(classical: np.ndarray, corrected: np.ndarray, hint_mask: np.ndarray, scale: float) -> np.ndarray:
+    """A pixel at distance ``d`` from the nearest hinted pixel takes ``exp(-d / scale)`` of ``classical``, the rest of ``corrected``."""
+    distance = ndimage.distance_transform_edt(~hint_mask)
+    near = np.exp(-distance / scale).astype(np.float32)[..., None]
+    return (near * classical + (1.0 - near) * corrected).astype(np.float32)
+
+
+def fuse_with_propagation(
+    lightness: np.ndarray,
+    network_ab: np.ndarray,
+    hint_ab: np.ndarray,
+    hint_mask: np.ndarray,
+    scale: float,
+) -> np.ndarray:
+    """The combined engine's chroma: :func:`propagation_estimates` blended by :func:`blend_by_distance`.
+
+    The scale is tuned per number of hints on the validation split
+    (``training.evaluate --tune-blend``). Hinted pixels come out exactly as hinted.
+    """
+    classical, corrected = propagation_estimates(lightness, network_ab, hint_ab, hint_mask)
+    fused = blend_by_distance(classical, corrected, hint_mask, scale)
+    fused[hint_mask] = hint_ab[hint_mask]
+    return fused
+
+
+class CombinedEngine:
+    """The network and the edge-aware affinity solve as one engine (``engine="auto"``).
+
+    Without hints it is the network. With hints, :func:`fuse_with_propagation` blends the
+    classical propagation of the hints (trusted near them) with the network corrected by the
+    propagated hint residual (trusted far from them). The blend's distance scale depends on
+    how many hints there are, so it is tuned on the validation split per hint count and
+    stored with the weights (``combined_blend_scales``: hint count -> scale in pixels at the
+    working resolution); between tuned counts it is interpolated on log scales. Hints are
+    counted as connected hinted regions, so a stroke counts once.
     """
 
     name = "auto"
     working_side = WORKING_SIDE
 
-    def __init__(self, directory: Path = WEIGHTS_DIR, *, prior_weight: float | None = None) -> None:
+    def __init__(self, directory: Path = WEIGHTS_DIR, *, blend_scale: float | None = None) -> None:
         self.weights = load_weights(directory)
         metadata = self.weights.metadata
-        if prior_weight is not None:
-            self.schedule = {1: float(prior_weight)}
-        elif metadata.get("combined_prior_weights"):
-            self.schedule = {int(k): float(v) for k, v in metadata["combined_prior_weights"].items()}
+        if blend_scale is not None:
+            self.schedule = {1: float(blend_scale)}
+        elif metadata.get("combined_blend_scales"):
+            self.schedule = {int(k): float(v) for k, v in metadata["combined_blend_scales"].items()}
         else:
-            self.schedule = {1: float(metadata.get("combined_prior_weight", DEFAULT_PRIOR_WEIGHT))}
+            self.schedule = {1: DEFAULT_BLEND_SCALE}
         described = ",".join(f"{k}:{v:g}" for k, v in sorted(self.schedule.items()))
-        self.version = f"hintnet+levin2004/{self.weights.sha256[:12]}/prior={described}"
+        self.version = f"hintnet+levin2004/{self.weights.sha256[:12]}/blend={described}"
 
-    def prior_weight_for(self, hint_mask: np.ndarray) -> float:
-        """The tuned prior weight for this many hints (log-log interpolation, clamped at the ends)."""
+    def blend_scale_for(self, hint_mask: np.ndarray) -> float:
+        """The tuned distance scale for this many hints (log-log interpolation, clamped at the ends)."""
         counts = sorted(self.schedule)
         if len(counts) == 1:
             return self.schedule[counts[0]]
         hints = max(1, ndimage.label(hint_mask, structure=np.ones((3, 3)))[1])
-        log_weights = [np.log(self.schedule[c]) for c in counts]
-        return float(np.exp(np.interp(np.log(hints), np.log(counts), log_weights)))
+        log_scales = [np.log(self.schedule[c]) for c in counts]
+        return float(np.exp(np.interp(np.log(hints), np.log(counts), log_scales)))
 
     def predict_ab(self, lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, hints: Hints) -> np.ndarray:
-        prior = run_network(self.weights, lightness, hint_ab, hint_mask, hints)["ab"]
+        network_ab = run_network(self.weights, lightness, hint_ab, hint_mask, hints)["ab"]
         if not hint_mask.any():
-            return prior
-        weight = self.prior_weight_for(hint_mask)
-        return propagate(lightness, hint_ab, hint_mask, prior_ab=prior, prior_weight=weight)
+            return network_ab
+        return fuse_with_propagation(lightness, network_ab, hint_ab, hint_mask, self.blend_scale_for(hint_mask))
 
 
 def suggest(

@@ -111,12 +111,13 @@ def _system(lightness, hint_ab, hint_mask, prior_ab, prior_weight):
     unknown = ~known
     laplacian = affinity_laplacian(lightness)
     system = laplacian[unknown][:, unknown]
-    rhs = np.zeros((int(unknown.sum()), 2))
+    channels = hint_ab.shape[-1]  # 2 (a, b); more when several fields share one solve
+    rhs = np.zeros((int(unknown.sum()), channels))
     if known.any():
-        rhs -= laplacian[unknown][:, known] @ hint_ab.reshape(-1, 2)[known].astype(np.float64)
+        rhs -= laplacian[unknown][:, known] @ hint_ab.reshape(-1, channels)[known].astype(np.float64)
     if prior_ab is not None:
         system = (system + sp.identity(system.shape[0], format="csr") * prior_weight).tocsr()
-        rhs += prior_weight * prior_ab.reshape(-1, 2)[unknown]
+        rhs += prior_weight * prior_ab.reshape(-1, channels)[unknown]
     return system, rhs, unknown
 
 
@@ -163,7 +164,7 @@ def propagate(
     hint_ab = np.asarray(hint_ab, dtype=np.float64)
     prior = None if prior_ab is None else np.asarray(prior_ab, dtype=np.float64)
     if prior is None and not hint_mask.any():
-        return np.zeros((*lightness.shape, 2), dtype=np.float32)
+        return np.zeros((*lightness.shape, hint_ab.shape[-1]), dtype=np.float32)
     return _solve_level(lightness, hint_ab, hint_mask, prior, prior_weight).astype(np.float32)
 
 
@@ -181,8 +182,8 @@ def _solve_level(lightness, hint_ab, hint_mask, prior, prior_weight) -> np.ndarr
         coarse = _solve_level(*_coarsen(lightness, hint_ab, hint_mask, prior), prior_weight * 4.0)
         guess = _upsample(coarse, (h, w))
         system, rhs, unknown = _system(lightness, hint_ab, hint_mask, prior, prior_weight)
-        solution = _conjugate_gradients(system, rhs, guess.reshape(-1, 2)[unknown], _REFINE_ITERATIONS)
-    result.reshape(-1, 2)[unknown] = solution
+        solution = _conjugate_gradients(system, rhs, guess.reshape(-1, hint_ab.shape[-1])[unknown], _REFINE_ITERATIONS)
+    result.reshape(-1, hint_ab.shape[-1])[unknown] = solution
     return result
 
 

@@ -37,7 +37,7 @@ def weights_dir(tmp_path_factory) -> Path:
     torch.nn.init.normal_(model.bin_head.weight, std=0.3)
     torch.nn.init.normal_(model.global_hints.mlp[-1].weight, std=0.3)
     directory = tmp_path_factory.mktemp("weights")
-    save_weights(model, {"combined_prior_weight": 1e-2}, directory)
+    save_weights(model, {"combined_blend_scales": {"1": 8.0}}, directory)
     return directory
 
 
@@ -89,7 +89,7 @@ def test_neural_engine_handles_any_size_and_honours_hints(weights_dir: Path) -> 
 
 def test_combined_engine_fixes_hints_and_follows_the_network_without_them(weights_dir: Path) -> None:
     neural, combined = NeuralEngine(weights_dir), CombinedEngine(weights_dir)
-    assert combined.prior_weight_for(np.ones((4, 4), dtype=bool)) == pytest.approx(1e-2)  # from the metadata
+    assert combined.blend_scale_for(np.ones((4, 4), dtype=bool)) == pytest.approx(8.0)  # from the metadata
     lightness = _scene()
     empty = np.zeros((37, 50, 2), dtype=np.float32), np.zeros((37, 50), dtype=bool)
     np.testing.assert_allclose(
@@ -134,17 +134,35 @@ def test_suggest_rejects_bad_requests_with_one_line_errors(weights_dir: Path) ->
         suggest(image, None, 1, 1, k=0, weights_dir=weights_dir)
 
 
-def test_combined_prior_weight_follows_the_tuned_schedule(weights_dir: Path, tmp_path: Path) -> None:
-    model, metadata, _ = load_unfused(weights_dir)
-    save_weights(model, {"combined_prior_weights": {"1": 1e-2, "10": 1e-4}}, tmp_path)
+def test_combined_blend_scale_follows_the_tuned_schedule(weights_dir: Path, tmp_path: Path) -> None:
+    model, _, _ = load_unfused(weights_dir)
+    save_weights(model, {"combined_blend_scales": {"1": 16.0, "10": 128.0}}, tmp_path)
     engine = CombinedEngine(tmp_path)
     mask = np.zeros((40, 40), dtype=bool)
     mask[5, 5] = True
-    assert engine.prior_weight_for(mask) == pytest.approx(1e-2)
+    assert engine.blend_scale_for(mask) == pytest.approx(16.0)
     for i in range(10):
         mask[3 * i + 2, 30] = True  # separate hints; more than the largest tuned count
-    assert engine.prior_weight_for(mask) == pytest.approx(1e-4)
+    assert engine.blend_scale_for(mask) == pytest.approx(128.0)
     mask[:] = False
     mask[[2, 10, 20], [2, 10, 20]] = True  # 3 hints: between the tuned counts
-    assert 1e-4 < engine.prior_weight_for(mask) < 1e-2
-    assert CombinedEngine(tmp_path, prior_weight=5e-3).prior_weight_for(mask) == pytest.approx(5e-3)
+    assert 16.0 < engine.blend_scale_for(mask) < 128.0
+    assert CombinedEngine(tmp_path, blend_scale=5.0).blend_scale_for(mask) == pytest.approx(5.0)
+
+
+def test_fusion_is_classical_near_hints_and_corrected_network_far_away() -> None:
+    from findcolor.neural import fuse_with_propagation
+    from findcolor.propagation import propagate
+
+    lightness = _scene()
+    hints, hint_ab, hint_mask = _hints()
+    network_ab = np.full((37, 50, 2), 5.0, dtype=np.float32)
+    classical = propagate(lightness, hint_ab, hint_mask)
+    residual = np.where(hint_mask[..., None], hint_ab - network_ab, 0.0)
+    corrected = network_ab + propagate(lightness, residual, hint_mask)
+    tiny = fuse_with_propagation(lightness, network_ab, hint_ab, hint_mask, 1e-3)
+    huge = fuse_with_propagation(lightness, network_ab, hint_ab, hint_mask, 1e6)
+    np.testing.assert_allclose(tiny[~hint_mask], corrected[~hint_mask], atol=1e-3)
+    np.testing.assert_allclose(huge[~hint_mask], classical[~hint_mask], atol=1e-2)
+    for fused in (tiny, huge):
+        np.testing.assert_allclose(fused[hint_mask], hint_ab[hint_mask], atol=1e-5)

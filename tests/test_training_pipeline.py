@@ -135,3 +135,64 @@ def test_smoke_training_lowers_the_loss_and_resumes(photo_folder: Path, tmp_path
     assert resume
     train(dataclasses.replace(smoke, steps=48), resume=True)
     assert torch.load(out / "last.pt", weights_only=False)["step"] == 48
+
+
+def test_evaluation_table_compares_engines_on_the_same_hints(photo_folder: Path, tmp_path: Path) -> None:
+    from findcolor.model import build_model
+    from findcolor.neural import save_weights
+    from training.evaluate import build_engines, evaluate, markdown_table
+
+    tiny = HintNetConfig(widths=(8, 16, 24, 32), bottleneck_dilations=(1,), regions=2)
+    save_weights(build_model(tiny).eval(), {}, tmp_path)
+    views = evaluation_views(photo_folder, "train", limit=2)
+    results = evaluate(views, build_engines(tmp_path), counts=(0, 5))
+    assert list(results["engines"]) == ["gray", "classical", "neural", "combined"]
+    gray, classical = results["engines"]["gray"], results["engines"]["classical"]
+    assert gray["0"]["psnr"] == pytest.approx(classical["0"]["psnr"])  # no hints: the classical engine is gray
+    assert classical["5"]["psnr"] > gray["5"]["psnr"]
+    for engine in ("classical", "neural", "combined"):
+        assert results["engines"][engine]["5"]["hint_error_max"] <= 3.0
+    table = markdown_table(results)
+    assert "| 5 |" in table and "max hint ab error" in table
+
+
+def test_corpus_build_skips_packages_it_cannot_fetch_and_records_licences(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "unpacked" / "fake-photos"
+    (root / "usr/share/pics").mkdir(parents=True)
+    (root / "usr/share/doc/fake-photos").mkdir(parents=True)
+    (root / "usr/share/doc/fake-photos/copyright").write_text("License: CC0")
+    Image.fromarray(skdata.astronaut()).save(root / "usr/share/pics/astronaut.jpg")
+    Image.fromarray(skdata.astronaut()).save(root / "usr/share/pics/zz-astronaut-copy.png")  # a duplicate (sorted after the original)
+    Image.fromarray(np.full((300, 300, 3), 128, dtype=np.uint8)).save(root / "usr/share/pics/gray.jpg")
+
+    def fake_fetch(package: str, workdir: Path) -> tuple[Path, str]:
+        if package == "missing-package":
+            raise RuntimeError("E: Unable to locate package missing-package")
+        return workdir / "unpacked" / package, "1.0-1"
+
+    monkeypatch.setattr(corpus, "fetch_package", fake_fetch)
+    sources = (
+        corpus.Source("missing-package", ("*.jpg",), "GPL"),
+        corpus.Source("fake-photos", ("usr/share/pics/*",), "CC0"),
+    )
+    manifest = corpus.build_corpus(tmp_path / "corpus", tmp_path, sources)
+    assert [p["id"] for p in manifest["photos"]] == ["fake-photos--astronaut-jpg"]
+    record = manifest["photos"][0]
+    assert record["licence"] == "CC0" and record["package_version"] == "1.0-1"
+    assert (tmp_path / "corpus" / record["file"]).is_file()
+    reasons = {s.get("member", s["package"]).split("/")[-1]: s["reason"] for s in manifest["skipped"]}
+    assert reasons["missing-package"].startswith("E: Unable to locate")
+    assert reasons["zz-astronaut-copy.png"] == "duplicate" and reasons["gray.jpg"] == "near-gray"
+    assert (tmp_path / "corpus" / "licences" / "fake-photos.copyright").read_text() == "License: CC0"
+    assert list_photos(tmp_path / "corpus")[0].id == "fake-photos--astronaut-jpg"
+
+
+def test_photo_ids_stay_unique_when_file_names_repeat() -> None:
+    taken: set[str] = set()
+    members = [f"usr/share/wallpapers/{name}/contents/images/2560x1600.jpg" for name in ("Kite", "Path", "Cups")]
+    ids = []
+    for member in members:
+        ids.append(corpus.unique_photo_id("plasma", member, taken))
+        taken.add(ids[-1])
+    assert len(set(ids)) == 3
+    assert ids[0] == "plasma--2560x1600-jpg" and "Path" in ids[1]

@@ -217,13 +217,26 @@ def photo_rejection(rgb: np.ndarray) -> str | None:
     return None
 
 
-def thumbnail_key(image: Image.Image) -> bytes:
-    """Coarse content key (16x16 gray, 4 bits) so the same photo stored twice is kept once."""
-    small = np.asarray(image.convert("L").resize((16, 16), Image.Resampling.BILINEAR))
-    return (small // 16).astype(np.uint8).tobytes()
+def thumbnail_key(image: Image.Image) -> np.ndarray:
+    """Coarse content signature (16x16 gray) to recognise the same photo stored twice."""
+    return np.asarray(image.convert("L").resize((16, 16), Image.Resampling.BILINEAR), dtype=np.float32)
+
+
+def is_duplicate(key: np.ndarray, seen: list[np.ndarray], tolerance: float = 4.0) -> bool:
+    """True if a kept photo has nearly the same signature (re-encoded or resized copies included)."""
+    return any(float(np.abs(key - other).mean()) < tolerance for other in seen)
 
 
 # ------------------------------------------------------------------------- building
+
+
+def unique_photo_id(package: str, member: str, taken: set[str]) -> str:
+    """``package--file-name``; the whole path inside the package when the file name is not unique
+    (e.g. every Plasma wallpaper is ``.../contents/images/2560x1600.jpg``)."""
+    short = f"{package}--" + re.sub(r"[^A-Za-z0-9]+", "-", member.split("/")[-1]).strip("-")
+    if short not in taken:
+        return short
+    return f"{package}--" + re.sub(r"[^A-Za-z0-9]+", "-", member).strip("-")
 
 
 def build_corpus(out: Path, workdir: Path, sources: tuple[Source, ...] = SOURCES) -> dict:
@@ -234,7 +247,7 @@ def build_corpus(out: Path, workdir: Path, sources: tuple[Source, ...] = SOURCES
     licences_dir.mkdir(parents=True, exist_ok=True)
     records: list[PhotoRecord] = []
     skipped: list[dict] = []
-    seen: set[bytes] = set()
+    seen: list[np.ndarray] = []
     for source in sources:
         try:
             root, version = fetch_package(source.package, workdir)
@@ -259,16 +272,16 @@ def build_corpus(out: Path, workdir: Path, sources: tuple[Source, ...] = SOURCES
                 reason = photo_rejection(np.asarray(thumb, dtype=np.float32) / 255.0)
             if reason is None:
                 key = thumbnail_key(rgb_image)
-                if key in seen:
+                if is_duplicate(key, seen):
                     reason = "duplicate"
-                seen.add(key)
+                else:
+                    seen.append(key)
             if reason is not None:
                 skipped.append({"package": source.package, "member": member, "reason": reason})
                 continue
             if max(rgb_image.size) > MAX_SIDE:
                 rgb_image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-            stem = re.sub(r"[^A-Za-z0-9]+", "-", member.split("/")[-1]).strip("-")
-            photo_id = f"{source.package}--{stem}"
+            photo_id = unique_photo_id(source.package, member, {record.id for record in records})
             file = f"images/{photo_id}.jpg"
             buffer = io.BytesIO()
             rgb_image.save(buffer, format="JPEG", quality=95)

@@ -2,7 +2,7 @@
 
     python -m training.evaluate --weights findcolor/weights                 # the shipped weights, test split
     python -m training.evaluate --checkpoint runs/hintnet-v1/best.pt --split val
-    python -m training.evaluate --weights findcolor/weights --split val --tune-prior 1e-4,3e-4,1e-3,3e-3,1e-2
+    python -m training.evaluate --checkpoint runs/hintnet-v2/best.pt --split val --tune-blend 8,16,32,64,128,256
 
 Protocol (``training.protocol``, as in Zhang et al. 2017 and iColoriT): 256x256 centre crops,
 N in {0, 1, 2, 5, 10, 20, 50} uniform random 3x3 hints with a fixed seed, mean RGB PSNR; hint
@@ -27,8 +27,8 @@ import torch
 from tqdm import tqdm
 
 from findcolor.hints import Hints
-from findcolor.neural import CombinedEngine, NeuralEngine, run_network
-from findcolor.propagation import ClassicalEngine, propagate
+from findcolor.neural import CombinedEngine, NeuralEngine, blend_by_distance, propagation_estimates, run_network
+from findcolor.propagation import ClassicalEngine
 from training.protocol import HINT_COUNTS, EvalView, evaluation_views, hint_error, hint_set, psnr_rgb, rgb_from
 
 log = logging.getLogger(__name__)
@@ -79,19 +79,21 @@ def evaluate(views: list[EvalView], engines: dict[str, object], counts: tuple[in
     return results
 
 
-def tune_prior_weight(views: list[EvalView], weights_dir: Path, candidates: list[float], counts: tuple[int, ...] = HINT_COUNTS) -> dict:
-    """Mean PSNR of the combined engine per prior weight (network run once per view and count)."""
+def tune_blend_scale(views: list[EvalView], weights_dir: Path, candidates: list[float], counts: tuple[int, ...] = HINT_COUNTS) -> dict:
+    """Mean PSNR of the combined engine per blend scale and hint count (each solve run once per view and count)."""
     engine = NeuralEngine(weights_dir)
-    scores = {str(c): {} for c in candidates}
+    scores: dict[str, dict[str, list[float]]] = {str(c): {} for c in candidates}
     for count in tqdm([c for c in counts if c > 0], desc="tune", mininterval=10.0):
         for view in views:
             hint_ab, hint_mask = hint_set(view, count)
             lightness = view.lab[..., 0].copy()
-            prior = run_network(engine.weights, lightness, hint_ab, hint_mask, Hints())["ab"]
-            for weight in candidates:
-                ab = propagate(lightness, hint_ab, hint_mask, prior_ab=prior, prior_weight=weight)
-                scores[str(weight)].setdefault(str(count), []).append(psnr_rgb(rgb_from(lightness, ab), view.rgb))
-    summary = {w: {c: float(np.mean(v)) for c, v in by_count.items()} for w, by_count in scores.items()}
+            network_ab = run_network(engine.weights, lightness, hint_ab, hint_mask, Hints())["ab"]
+            # the solve does not depend on the scale: run it once, then blend per candidate
+            classical, corrected = propagation_estimates(lightness, network_ab, hint_ab, hint_mask)
+            for scale in candidates:
+                ab = blend_by_distance(classical, corrected, hint_mask, scale)
+                scores[str(scale)].setdefault(str(count), []).append(psnr_rgb(rgb_from(lightness, ab), view.rgb))
+    summary = {s: {c: float(np.mean(v)) for c, v in by_count.items()} for s, by_count in scores.items()}
     for by_count in summary.values():
         by_count["mean"] = float(np.mean(list(by_count.values())))
     return summary
@@ -132,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None, help="at most this many photos")
     parser.add_argument("--out", type=Path, default=Path("runs/eval"))
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--tune-prior", type=str, default=None, help="comma-separated prior weights to compare")
+    parser.add_argument("--tune-blend", type=str, default=None, help="comma-separated blend scales (pixels) to compare")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.set_num_threads(args.threads)
@@ -145,18 +147,17 @@ def main(argv: list[str] | None = None) -> None:
 
             weights_dir = Path(tmp)
             export_checkpoint(args.checkpoint, weights_dir)
-        if args.tune_prior:
-            candidates = [float(v) for v in args.tune_prior.split(",")]
-            summary = tune_prior_weight(views, weights_dir, candidates)
-            for weight, by_count in summary.items():
-                log.info("prior %s: %s", weight, {c: round(v, 2) for c, v in by_count.items()})
+        if args.tune_blend:
+            candidates = [float(v) for v in args.tune_blend.split(",")]
+            summary = tune_blend_scale(views, weights_dir, candidates)
+            for scale, by_count in summary.items():
+                log.info("scale %s: %s", scale, {c: round(v, 2) for c, v in by_count.items()})
             counts = [c for c in next(iter(summary.values())) if c != "mean"]
-            schedule = {c: float(max(summary, key=lambda w: summary[w][c])) for c in counts}
-            best = float(max(summary, key=lambda w: summary[w]["mean"]))
-            tuning = {"split": args.split, "images": len(views), "scores": summary, "best_overall": best, "by_count": schedule}
-            path = args.out / f"prior_tuning_{args.split}.json"
+            schedule = {c: float(max(summary, key=lambda s: summary[s][c])) for c in counts}
+            tuning = {"split": args.split, "images": len(views), "scores": summary, "by_count": schedule}
+            path = args.out / f"blend_tuning_{args.split}.json"
             path.write_text(json.dumps(tuning, indent=1))
-            log.info("best prior weight per hint count on %s: %s (overall %s); written to %s", args.split, schedule, best, path)
+            log.info("best blend scale per hint count on %s: %s; written to %s", args.split, schedule, path)
             return
         results = evaluate(views, build_engines(weights_dir))
     results["split"] = args.split

@@ -1,10 +1,10 @@
 """Turn a training checkpoint into the shipped weights.
 
-    python -m training.export --checkpoint runs/hintnet-v1/best.pt --prior-tuning runs/eval/prior_tuning_val.json
+    python -m training.export --checkpoint runs/hintnet-v1/best.pt --blend-tuning runs/eval/blend_tuning_val.json
 
 writes ``findcolor/weights/hintnet.safetensors`` (the weights, float32) and ``hintnet.json``
 (the model config, the training config and step, the corpus it saw, the combined engine's
-prior weight tuned on the validation split, and the SHA-256 of the weights).
+blend scales tuned on the validation split, and the SHA-256 of the weights).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from findcolor.model import HintNetConfig, build_model
-from findcolor.neural import DEFAULT_PRIOR_WEIGHT, WEIGHTS_DIR, save_weights
+from findcolor.neural import WEIGHTS_DIR, save_weights
 from training.photos import list_photos, split_of
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,7 @@ def export_checkpoint(
     checkpoint_path: Path,
     directory: Path = WEIGHTS_DIR,
     *,
-    prior_weight: float = DEFAULT_PRIOR_WEIGHT,
-    prior_tuning: dict | None = None,
+    blend_tuning: dict | None = None,
 ) -> str:
     """Write the shipped weight files from a checkpoint; returns the weights' SHA-256."""
     checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
@@ -48,11 +47,10 @@ def export_checkpoint(
             "photos": len(photos),
             "train_photos": sum(split_of(p.id) == "train" for p in photos),
         },
-        "combined_prior_weight": prior_tuning["best_overall"] if prior_tuning else prior_weight,
     }
-    if prior_tuning:
-        metadata["combined_prior_weights"] = prior_tuning["by_count"]
-        metadata["prior_tuning"] = {"split": prior_tuning["split"], "images": prior_tuning["images"]}
+    if blend_tuning:
+        metadata["combined_blend_scales"] = blend_tuning["by_count"]
+        metadata["blend_tuning"] = {"split": blend_tuning["split"], "images": blend_tuning["images"]}
     return save_weights(model.eval(), metadata, directory)
 
 
@@ -60,12 +58,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="weights folder (default: the package's)")
-    parser.add_argument("--prior-weight", type=float, default=DEFAULT_PRIOR_WEIGHT, help="combined engine's prior weight")
-    parser.add_argument("--prior-tuning", type=Path, default=None, help="prior_tuning_val.json from training.evaluate --tune-prior")
+    parser.add_argument("--blend-tuning", type=Path, default=None, help="blend_tuning_val.json from training.evaluate --tune-blend")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    tuning = json.loads(args.prior_tuning.read_text()) if args.prior_tuning else None
-    sha = export_checkpoint(args.checkpoint, args.out, prior_weight=args.prior_weight, prior_tuning=tuning)
+    tuning = json.loads(args.blend_tuning.read_text()) if args.blend_tuning else None
+    sha = export_checkpoint(args.checkpoint, args.out, blend_tuning=tuning)
     log.info("wrote %s (sha256 %s)", args.out, sha)
     log.info(json.dumps({"sha256": sha}))
 
