@@ -97,6 +97,15 @@ def _coarsen(lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, 
     return light, ab, mask, prior
 
 
+def coarsen_problem(
+    lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same propagation problem at half resolution (the multigrid's coarsening rule):
+    mean lightness; a coarse pixel is hinted if any of its 2x2 block is, with their mean chroma."""
+    light, ab, mask, _ = _coarsen(np.asarray(lightness, dtype=np.float64), np.asarray(hint_ab, dtype=np.float64), np.asarray(hint_mask, dtype=bool), None)
+    return light, ab, mask
+
+
 def _upsample(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Bilinear 2x upsampling of a (h, w, 2) field to ``shape`` (the initial guess of the finer level)."""
     tensor = torch.from_numpy(np.ascontiguousarray(coarse, dtype=np.float32)).permute(2, 0, 1)[None]

@@ -166,3 +166,19 @@ def test_fusion_is_classical_near_hints_and_corrected_network_far_away() -> None
     np.testing.assert_allclose(huge[~hint_mask], classical[~hint_mask], atol=1e-2)
     for fused in (tiny, huge):
         np.testing.assert_allclose(fused[hint_mask], hint_ab[hint_mask], atol=1e-5)
+
+
+def test_half_resolution_solve_matches_the_full_solve_and_keeps_hints() -> None:
+    from findcolor.neural import propagate_fast
+    from findcolor.propagation import propagate
+
+    lightness = _scene(130, 97)  # odd sizes: the coarse grid is padded
+    hints = Hints(points=tuple(PointHint(x, y, c, radius=1) for x, y, c in ((20, 20, "#c03020"), (100, 70, "#2050c0"), (60, 50, "#30a040"))))
+    hint_ab, hint_mask = rasterize_hints(hints, (130, 97), (130, 97))
+    fast = propagate_fast(lightness, hint_ab, hint_mask)
+    exact = propagate(lightness, hint_ab, hint_mask)
+    assert fast.shape == exact.shape == (97, 130, 2)
+    np.testing.assert_allclose(fast[hint_mask], hint_ab[hint_mask], atol=1e-5)
+    assert np.abs(fast - exact).mean() < 3.0
+    decayed = propagate_fast(lightness, hint_ab, hint_mask, decay=1e-2)
+    assert np.abs(decayed[0:5, 120:130]).mean() < np.abs(fast[0:5, 120:130]).mean()  # the decay fades it far away

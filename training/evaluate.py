@@ -121,7 +121,7 @@ def markdown_table(results: dict) -> str:
     lines.append("| max hint ab error (all images, 1-50 hints) | " + " | ".join(f"{v:.2f}" for v in max_errors) + " |")
     medians = [np.median([results["engines"][e][str(c)]["median_ms"] for c in results["hint_counts"]]) for e in engines]
     lines.append("| median ms per image (256x256) | " + " | ".join(f"{v:.0f}" for v in medians) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     results["photos"] = [view.photo_id for view in views]
     (args.out / "eval.json").write_text(json.dumps(results, indent=1))
     table = markdown_table(results)
-    (args.out / "eval.md").write_text(table)
+    (args.out / "eval.md").write_text(table + "\n")
     print(table)  # noqa: T201 - this is a command-line report
 
 
