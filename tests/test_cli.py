@@ -161,7 +161,7 @@ def test_colorize_in_process_writes_same_size(small_scan, tmp_path, capsys):
             assert written.size == (64, 48) and written.mode == "RGB"
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
-    assert main(["-v", "colorize", str(image), "-o", str(tmp_path / "verbose.png"), "--working-side", "32"]) == 0
+    assert main(["-v", "colorize", str(image), "-o", str(tmp_path / "verbose.png"), "--working-side", "32", "--engine", "classical"]) == 0
     with Image.open(tmp_path / "verbose.png") as written:
         assert written.size == (64, 48)
         rgb = np.asarray(written).astype(int)
