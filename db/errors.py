@@ -7,7 +7,12 @@ the surrounding transaction rolls back and stored files are never rewritten.
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import TypeVar
+
 from findcolor.errors import FindColorError
+
+Choice = TypeVar("Choice", bound=Enum)
 
 
 class CatalogError(FindColorError):
@@ -48,3 +53,12 @@ class ConcurrentChange(CatalogError):
 
 class StoreError(CatalogError):
     """The file store cannot be written or read (permission denied, disk full, missing file)."""
+
+
+def parse_choice(choices: type[Choice], value: Choice | str, *, what: str) -> Choice:
+    """``value`` as a member of ``choices``; an unknown value is an :class:`InvalidInput` listing the valid ones."""
+    try:
+        return choices(value)
+    except ValueError:
+        names = ", ".join(str(member.value) for member in choices)
+        raise InvalidInput(f"unknown {what} {value!r} (choose one of: {names})") from None

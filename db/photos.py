@@ -14,7 +14,7 @@ from sqlalchemy import Select, column, exists, func, select, table
 from sqlalchemy.orm import Session
 
 from db.audit import record_event
-from db.errors import InvalidInput, NotFound
+from db.errors import InvalidInput, NotFound, parse_choice
 from db.models import Colorization, ColorizationStatus, Photo, PhotoStatus, PhotoTag, Role, TermKind, User
 from db.users import require_role
 from db.vocabulary import parse_year, resolve_term, where_photo_in_context
@@ -122,11 +122,7 @@ def _search_condition(*, session: Session, words: list[str], narrowed: bool) -> 
 
 
 def _parse_status(status: PhotoStatus | str) -> PhotoStatus:
-    try:
-        return PhotoStatus(status)
-    except ValueError:
-        names = ", ".join(member.value for member in PhotoStatus)
-        raise InvalidInput(f"unknown status {status!r} (choose one of: {names})") from None
+    return parse_choice(PhotoStatus, status, what="status")
 
 
 def _apply_filters(*, session: Session, query: Select[Any], filters: PhotoFilter, with_status: bool = True) -> Select[Any]:

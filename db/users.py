@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.audit import record_event
-from db.errors import AuthenticationFailed, DuplicateRecord, InvalidInput, NotFound, PermissionDenied
+from db.errors import AuthenticationFailed, DuplicateRecord, InvalidInput, NotFound, PermissionDenied, parse_choice
 from db.models import Role, User
 from db.settings import Settings
 
@@ -30,11 +30,7 @@ _DUMMY_HASH = _hasher.hash("not a real password")
 
 
 def parse_role(role: Role | str) -> Role:
-    try:
-        return Role(role)
-    except ValueError:
-        names = ", ".join(member.value for member in Role)
-        raise InvalidInput(f"unknown role {role!r} (choose one of: {names})") from None
+    return parse_choice(Role, role, what="role")
 
 
 def has_role(user: User | None, role: Role | str) -> bool:

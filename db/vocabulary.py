@@ -6,7 +6,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db.audit import record_event
-from db.errors import DuplicateRecord, InvalidInput
+from db.errors import DuplicateRecord, InvalidInput, parse_choice
 from db.models import Photo, Role, TermKind, User, VocabularyTerm
 from db.users import require_role
 
@@ -14,10 +14,7 @@ MIN_YEAR, MAX_YEAR = 1800, 2100
 
 
 def parse_kind(kind: TermKind | str) -> TermKind:
-    try:
-        return TermKind(kind)
-    except ValueError:
-        raise InvalidInput(f"unknown vocabulary {kind!r} (use 'era' or 'event')") from None
+    return parse_choice(TermKind, kind, what="vocabulary")
 
 
 def parse_year(value: object, field: str) -> int | None:
