@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 import findcolor
+from findcolor.neural import weights_available
 from dashboard.canvas_hints import fit_within, rescale_hints
 
 PREVIEW_MAX_SIZE = (820, 620)  # (w, h): the canvas and the preview render; the scan never goes to the browser
@@ -96,11 +97,7 @@ def engine_provenance(name: str) -> EngineProvenance:
 
 def suggestions_available() -> bool:
     """Whether the model's colour suggestions can run (weights installed)."""
-    try:
-        from findcolor.neural import weights_available
-    except ImportError:
-        return False
-    return bool(weights_available())
+    return weights_available()
 
 
 def suggest_colors(

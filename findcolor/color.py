@@ -156,8 +156,11 @@ def _f_torch(t: torch.Tensor) -> torch.Tensor:
     return torch.where(t > _EPSILON, t.clamp_min(_EPSILON) ** (1.0 / 3.0), (_KAPPA * t + 16.0) / 116.0)
 
 
+_F_INV_KNEE = 6.0 / 29.0  # f^-1(t) = t^3 above (where t^3 > _EPSILON), linear below
+
+
 def _f_inv_torch(t: torch.Tensor) -> torch.Tensor:
-    return torch.where(t**3 > _EPSILON, t**3, (116.0 * t - 16.0) / _KAPPA)
+    return torch.where(t > _F_INV_KNEE, t * t * t, (116.0 * t - 16.0) / _KAPPA)
 
 
 def rgb_to_lab_torch(rgb: torch.Tensor) -> torch.Tensor:
@@ -188,17 +191,10 @@ def lab_to_rgb_torch(lab: torch.Tensor) -> torch.Tensor:
 
 
 _GAMUT_TOLERANCE = 1e-5
-_F_INV_KNEE = 6.0 / 29.0  # f^-1(t) = t^3 above, linear below
-
-
-def _f_inv_fast(t: torch.Tensor) -> torch.Tensor:
-    return torch.where(t > _F_INV_KNEE, t * t * t, (116.0 * t - 16.0) / _KAPPA)
-
-
 def _linear_from_chroma(fy: torch.Tensor, y: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Linear RGB (3, N) for flat tensors: ``fy`` and ``y`` depend on L only, so callers compute them once."""
-    x = WHITE_D65[0] * _f_inv_fast(fy + a / 500.0)
-    z = WHITE_D65[2] * _f_inv_fast(fy - b / 200.0)
+    x = WHITE_D65[0] * _f_inv_torch(fy + a / 500.0)
+    z = WHITE_D65[2] * _f_inv_torch(fy - b / 200.0)
     m = XYZ_TO_RGB
     return torch.stack(
         [
@@ -242,7 +238,7 @@ def _max_chroma_table() -> torch.Tensor:
 
 def _keep_lightness_block(lightness: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     fy = (lightness + 16.0) / 116.0
-    y = WHITE_D65[1] * _f_inv_fast(fy)
+    y = WHITE_D65[1] * _f_inv_torch(fy)
     linear = _linear_from_chroma(fy, y, a, b)
     outside = ~_fits(linear)
     if bool(outside.any()):  # only out-of-gamut colours change: their chroma drops to the table's limit

@@ -15,7 +15,6 @@ The steps, and why each is there:
 
 from __future__ import annotations
 
-import logging
 import os
 from functools import lru_cache
 from typing import Any, Mapping, Protocol
@@ -29,9 +28,8 @@ from findcolor.errors import EngineError
 from findcolor.guided import guided_upsample
 from findcolor.hints import Hints, parse_hints, rasterize_hints
 from findcolor.imageio import DEFAULT_MAX_PIXELS, ImageSource, LoadedImage, load_image
+from findcolor.neural import CombinedEngine, NeuralEngine, weights_available
 from findcolor.propagation import ClassicalEngine
-
-log = logging.getLogger(__name__)
 
 ENGINE_NAMES = ("auto", "neural", "classical")
 
@@ -48,17 +46,9 @@ class ChromaEngine(Protocol):
     ) -> np.ndarray: ...
 
 
-def _neural_weights_available() -> bool:
-    try:
-        from findcolor.neural import weights_available
-    except ImportError:
-        return False
-    return weights_available()
-
-
 def available_engines() -> list[str]:
     """Engine names that can run here ("neural" only when model weights are installed)."""
-    return ["auto", "neural", "classical"] if _neural_weights_available() else ["auto", "classical"]
+    return ["auto", "neural", "classical"] if weights_available() else ["auto", "classical"]
 
 
 @lru_cache(maxsize=None)
@@ -69,12 +59,10 @@ def get_engine(name: str = "auto") -> ChromaEngine:
     """
     if name not in ENGINE_NAMES:
         raise EngineError(f"unknown engine {name!r} (choose one of: {', '.join(ENGINE_NAMES)})")
-    if name == "classical" or (name == "auto" and not _neural_weights_available()):
+    if name == "classical" or (name == "auto" and not weights_available()):
         return ClassicalEngine()
-    if not _neural_weights_available():
+    if not weights_available():
         raise EngineError("the neural engine needs model weights, and none are installed (use --engine classical)")
-    from findcolor.neural import CombinedEngine, NeuralEngine
-
     return CombinedEngine() if name == "auto" else NeuralEngine()
 
 

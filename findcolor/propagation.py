@@ -16,8 +16,6 @@ hints the network's chroma wins, and near hints the correction spreads along edg
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -25,8 +23,6 @@ import torch
 import torch.nn.functional as F
 
 from findcolor.hints import Hints
-
-log = logging.getLogger(__name__)
 
 # Offsets (dy, dx) of half the 8-neighbourhood; the other half is the transpose.
 _NEIGHBOUR_OFFSETS = ((0, 1), (1, 0), (1, 1), (1, -1))

@@ -12,15 +12,8 @@ import findcolor
 from core_fixtures import astronaut, astronaut_gray, hex_ab, lab_of, photo_hints, psnr, to_hex
 from findcolor import EngineError, HintError, ImageLoadError
 from findcolor.hints import parse_hints
+from findcolor.neural import weights_available
 from findcolor.pipeline import available_engines, get_engine, working_size
-
-
-def _weights_available() -> bool:
-    try:
-        from findcolor.neural import weights_available
-    except ImportError:
-        return False
-    return bool(weights_available())
 
 
 def _max_delta_l(output: Image.Image, gray8: np.ndarray) -> float:
@@ -158,7 +151,7 @@ def test_auto_engine(small):
     output = findcolor.colorize(Image.fromarray(gray, "L"), hints)  # engine="auto"
     assert output.size == (64, 48) and _max_delta_l(output, gray) <= 1.0
     assert "auto" in available_engines() and "classical" in available_engines()
-    if not _weights_available():
+    if not weights_available():
         assert "neural" not in available_engines()
         classical = findcolor.colorize(Image.fromarray(gray, "L"), hints, engine="classical")
         assert output.tobytes() == classical.tobytes()  # auto falls back to the classical engine
@@ -174,7 +167,7 @@ def test_unknown_engine(small):
 
 def test_neural_engine_without_weights_or_with(small):
     gray, hints = small
-    if _weights_available():
+    if weights_available():
         output = findcolor.colorize(Image.fromarray(gray, "L"), hints, engine="neural")
         assert output.size == (64, 48) and _max_delta_l(output, gray) <= 1.0
         assert max(_patch_ab_errors(np.asarray(output), hints)) <= 3.0
