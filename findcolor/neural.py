@@ -44,8 +44,9 @@ from findcolor.model import (
     global_hint_vector,
     palette_histogram,
 )
+from findcolor.geodesic import geodesic_distance
 from findcolor.guided import guided_upsample
-from findcolor.propagation import coarsen_problem, propagate
+from findcolor.propagation import coarsen_problem, propagate, upsample_2x
 
 log = logging.getLogger(__name__)
 
@@ -255,9 +256,28 @@ def propagation_estimates(
     return solved[..., :2], network_ab + solved[..., 2:]
 
 
-def blend_by_distance(classical: np.ndarray, corrected: np.ndarray, hint_mask: np.ndarray, scale: float) -> np.ndarray:
-    """A pixel at distance ``d`` from the nearest hinted pixel takes ``exp(-d / scale)`` of ``classical``, the rest of ``corrected``."""
-    distance = ndimage.distance_transform_edt(~hint_mask)
+def hint_distance(lightness: np.ndarray, hint_mask: np.ndarray, edge_weight: float = 0.0) -> np.ndarray:
+    """Distance (pixels of ``lightness``) from every pixel to the nearest hinted pixel.
+
+    ``edge_weight`` 0: straight-line distance. Above 0: the geodesic distance, where crossing a
+    lightness step of ``dL`` costs ``edge_weight * dL`` extra pixels, so a hint stays "near"
+    only on its own side of an edge. It is computed on the half-resolution grid (as the solves
+    are: ~4 ms instead of ~22 ms at 256x256) and upsampled; hinted pixels are at distance 0.
+    """
+    if edge_weight <= 0.0:
+        return ndimage.distance_transform_edt(~hint_mask).astype(np.float32)
+    if min(lightness.shape) < 2 * MIN_HALF_RESOLUTION_SIDE:
+        return geodesic_distance(lightness, hint_mask, edge_weight)
+    zeros = np.zeros((*lightness.shape, 2), dtype=np.float32)
+    light_low, _, mask_low = coarsen_problem(lightness, zeros, hint_mask)
+    distance_low = geodesic_distance(light_low, mask_low, edge_weight, pixel_size=2.0)
+    distance = upsample_2x(distance_low[..., None], lightness.shape)[..., 0].astype(np.float32)
+    distance[hint_mask] = 0.0
+    return distance
+
+
+def blend_by_distance(classical: np.ndarray, corrected: np.ndarray, distance: np.ndarray, scale: float) -> np.ndarray:
+    """A pixel at ``distance`` from the nearest hint takes ``exp(-distance / scale)`` of ``classical``, the rest of ``corrected``."""
     near = np.exp(-distance / scale).astype(np.float32)[..., None]
     return (near * classical + (1.0 - near) * corrected).astype(np.float32)
 
@@ -268,14 +288,16 @@ def fuse_with_propagation(
     hint_ab: np.ndarray,
     hint_mask: np.ndarray,
     scale: float,
+    edge_weight: float = 0.0,
 ) -> np.ndarray:
-    """The combined engine's chroma: :func:`propagation_estimates` blended by :func:`blend_by_distance`.
+    """The combined engine's chroma: :func:`propagation_estimates` blended by :func:`blend_by_distance`
+    over the :func:`hint_distance` with ``edge_weight``.
 
-    The scale is tuned per number of hints on the validation split
+    The scale (per number of hints) and the edge weight are tuned on the validation split
     (``training.evaluate --tune-blend``). Hinted pixels come out exactly as hinted.
     """
     classical, corrected = propagation_estimates(lightness, network_ab, hint_ab, hint_mask)
-    fused = blend_by_distance(classical, corrected, hint_mask, scale)
+    fused = blend_by_distance(classical, corrected, hint_distance(lightness, hint_mask, edge_weight), scale)
     fused[hint_mask] = hint_ab[hint_mask]
     return fused
 
@@ -289,13 +311,16 @@ class CombinedEngine:
     how many hints there are, so it is tuned on the validation split per hint count and
     stored with the weights (``combined_blend_scales``: hint count -> scale in pixels at the
     working resolution); between tuned counts it is interpolated on log scales. Hints are
-    counted as connected hinted regions, so a stroke counts once.
+    counted as connected hinted regions, so a stroke counts once. Distance is measured along
+    the image (``combined_edge_weight``, tuned with the scales; 0 = straight-line distance,
+    the behaviour of weights that carry no such value), so a hint is near only on its own
+    side of an edge.
     """
 
     name = "auto"
     working_side = WORKING_SIDE
 
-    def __init__(self, directory: Path = WEIGHTS_DIR, *, blend_scale: float | None = None) -> None:
+    def __init__(self, directory: Path = WEIGHTS_DIR, *, blend_scale: float | None = None, edge_weight: float | None = None) -> None:
         self.weights = load_weights(directory)
         metadata = self.weights.metadata
         if blend_scale is not None:
@@ -304,8 +329,11 @@ class CombinedEngine:
             self.schedule = {int(k): float(v) for k, v in metadata["combined_blend_scales"].items()}
         else:
             self.schedule = {1: DEFAULT_BLEND_SCALE}
+        self.edge_weight = float(metadata.get("combined_edge_weight", 0.0) if edge_weight is None else edge_weight)
         described = ",".join(f"{k}:{v:g}" for k, v in sorted(self.schedule.items()))
         self.version = f"hintnet+levin2004/{self.weights.sha256[:12]}/blend={described}"
+        if self.edge_weight > 0.0:
+            self.version += f"/edge={self.edge_weight:g}"
 
     def blend_scale_for(self, hint_mask: np.ndarray) -> float:
         """The tuned distance scale for this many hints (log-log interpolation, clamped at the ends)."""
@@ -320,7 +348,7 @@ class CombinedEngine:
         network_ab = run_network(self.weights, lightness, hint_ab, hint_mask, hints)["ab"]
         if not hint_mask.any():
             return network_ab
-        return fuse_with_propagation(lightness, network_ab, hint_ab, hint_mask, self.blend_scale_for(hint_mask))
+        return fuse_with_propagation(lightness, network_ab, hint_ab, hint_mask, self.blend_scale_for(hint_mask), self.edge_weight)
 
 
 def suggest(

@@ -22,10 +22,9 @@ import scipy.sparse.linalg as spla
 import torch
 import torch.nn.functional as F
 
+from findcolor.grid import neighbour_windows, pixel_index
 from findcolor.hints import Hints
 
-# Offsets (dy, dx) of half the 8-neighbourhood; the other half is the transpose.
-_NEIGHBOUR_OFFSETS = ((0, 1), (1, 0), (1, 1), (1, -1))
 _MIN_SIGMA2 = 2e-5  # lightness variance floor (lightness scaled to [0, 1]): flat areas stay connected
 _MIN_WEIGHT = 1e-6  # keeps every pixel connected, so each solve is well posed
 _DIRECT_SOLVE_PIXELS = 64 * 64  # below this a sparse LU factorisation is the fastest exact solve
@@ -49,19 +48,16 @@ def affinity_laplacian(lightness: np.ndarray) -> sp.csr_matrix:
     y = np.asarray(lightness, dtype=np.float64) / 100.0
     h, w = y.shape
     variance = _local_variance(y)
-    index = np.arange(h * w, dtype=np.int64).reshape(h, w)
+    index = pixel_index(h, w)
     rows, cols, weights = [], [], []
-    for dy, dx in _NEIGHBOUR_OFFSETS:
-        # each pixel (i, j) of the source window pairs with (i + dy, j + dx) of the target window
-        ys, xs = slice(0, h - dy), slice(max(0, -dx), w - max(0, dx))
-        yt, xt = slice(dy, h), slice(max(0, dx), w + min(0, dx))
-        diff = y[ys, xs] - y[yt, xt]
+    for _, source, target in neighbour_windows(h, w):
+        diff = y[source] - y[target]
         # Levin et al. use 0.6 x the window variance of r; the symmetric form takes the mean of r's and s's
         # (not their sum, which doubles sigma^2 and lets colour bleed ~40x more across strong edges)
-        sigma2 = np.maximum(0.6 * 0.5 * (variance[ys, xs] + variance[yt, xt]), _MIN_SIGMA2)
+        sigma2 = np.maximum(0.6 * 0.5 * (variance[source] + variance[target]), _MIN_SIGMA2)
         weights.append(np.exp(-(diff * diff) / sigma2).ravel() + _MIN_WEIGHT)
-        rows.append(index[ys, xs].ravel())
-        cols.append(index[yt, xt].ravel())
+        rows.append(index[source].ravel())
+        cols.append(index[target].ravel())
     r = np.concatenate(rows)
     c = np.concatenate(cols)
     v = np.concatenate(weights)
@@ -102,8 +98,8 @@ def coarsen_problem(
     return light, ab, mask
 
 
-def _upsample(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Bilinear 2x upsampling of a (h, w, 2) field to ``shape`` (the initial guess of the finer level)."""
+def upsample_2x(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Bilinear 2x upsampling of a (h, w, C) field to ``shape`` (e.g. the initial guess of the finer level)."""
     tensor = torch.from_numpy(np.ascontiguousarray(coarse, dtype=np.float32)).permute(2, 0, 1)[None]
     h, w = coarse.shape[:2]
     up = F.interpolate(tensor, size=(h * 2, w * 2), mode="bilinear", align_corners=False)
@@ -185,7 +181,7 @@ def _solve_level(lightness, hint_ab, hint_mask, prior, prior_weight) -> np.ndarr
         # Smoothness sums over edges and the prior over pixels: a level with 4x fewer pixels
         # needs a 4x larger prior weight for the same balance.
         coarse = _solve_level(*_coarsen(lightness, hint_ab, hint_mask, prior), prior_weight * 4.0)
-        guess = _upsample(coarse, (h, w))
+        guess = upsample_2x(coarse, (h, w))
         system, rhs, unknown = _system(lightness, hint_ab, hint_mask, prior, prior_weight)
         solution = _conjugate_gradients(system, rhs, guess.reshape(-1, hint_ab.shape[-1])[unknown], _REFINE_ITERATIONS)
     result.reshape(-1, hint_ab.shape[-1])[unknown] = solution

@@ -150,6 +150,16 @@ def test_combined_blend_scale_follows_the_tuned_schedule(weights_dir: Path, tmp_
     assert CombinedEngine(tmp_path, blend_scale=5.0).blend_scale_for(mask) == pytest.approx(5.0)
 
 
+def test_combined_engine_takes_its_edge_weight_from_the_weights_metadata(weights_dir: Path, tmp_path: Path) -> None:
+    model, _, _ = load_unfused(weights_dir)
+    assert CombinedEngine(weights_dir).edge_weight == 0.0  # weights tuned before edge-aware blending
+    assert "edge=" not in CombinedEngine(weights_dir).version
+    save_weights(model, {"combined_blend_scales": {"1": 16.0}, "combined_edge_weight": 2.0}, tmp_path)
+    engine = CombinedEngine(tmp_path)
+    assert engine.edge_weight == 2.0 and engine.version.endswith("/edge=2")
+    assert CombinedEngine(tmp_path, edge_weight=0.5).edge_weight == 0.5
+
+
 def test_fusion_is_classical_near_hints_and_corrected_network_far_away() -> None:
     from findcolor.neural import fuse_with_propagation
     from findcolor.propagation import propagate

@@ -137,6 +137,25 @@ def test_smoke_training_lowers_the_loss_and_resumes(photo_folder: Path, tmp_path
     assert torch.load(out / "last.pt", weights_only=False)["step"] == 48
 
 
+@pytest.mark.slow
+def test_a_stopped_and_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(photo_folder: Path, tmp_path: Path) -> None:
+    """The shipped weights must be reproducible from the training command, also across sessions."""
+    common = ["--data", str(photo_folder), "--smoke", "--threads", "1"]
+    whole, _ = parse_args(common + ["--out", str(tmp_path / "whole")])
+    train(whole)
+    first_half, _ = parse_args(common + ["--out", str(tmp_path / "split"), "--stop-at", "17"])
+    train(first_half)
+    assert torch.load(tmp_path / "split" / "last.pt", weights_only=False)["step"] == 17
+    second_half, resume = parse_args(common + ["--out", str(tmp_path / "split"), "--resume"])
+    train(second_half, resume=resume)
+    uninterrupted = torch.load(tmp_path / "whole" / "last.pt", weights_only=False)
+    resumed = torch.load(tmp_path / "split" / "last.pt", weights_only=False)
+    assert resumed["step"] == uninterrupted["step"] == whole.steps
+    assert uninterrupted["model"].keys() == resumed["model"].keys()
+    for name, tensor in uninterrupted["model"].items():
+        assert torch.equal(tensor, resumed["model"][name]), name
+
+
 def test_evaluation_table_compares_engines_on_the_same_hints(photo_folder: Path, tmp_path: Path) -> None:
     from findcolor.model import build_model
     from findcolor.neural import save_weights
@@ -196,3 +215,28 @@ def test_photo_ids_stay_unique_when_file_names_repeat() -> None:
         taken.add(ids[-1])
     assert len(set(ids)) == 3
     assert ids[0] == "plasma--2560x1600-jpg" and "Path" in ids[1]
+
+
+def test_blend_tuning_picks_parameters_from_the_candidates_and_export_ships_them(photo_folder: Path, tmp_path: Path) -> None:
+    from findcolor.model import build_model
+    from findcolor.neural import CombinedEngine, save_weights
+    from training.evaluate import tune_blend
+    from training.export import export_checkpoint
+
+    tiny = HintNetConfig(widths=(8, 16, 24, 32), bottleneck_dilations=(1,), regions=2)
+    model = build_model(tiny).eval()
+    save_weights(model, {}, tmp_path / "weights")
+    views = evaluation_views(photo_folder, "train", limit=2)
+    tuning = tune_blend(views, tmp_path / "weights", [4.0, 400.0], [0.0, 2.0], counts=(0, 2, 10))
+    assert set(tuning["scores"]) == {"0.0", "2.0"} and set(tuning["scores"]["0.0"]) == {"4.0", "400.0"}
+    assert set(tuning["by_count"]) == {"2", "10"}  # no blend without hints
+    assert tuning["edge_weight"] in (0.0, 2.0) and set(tuning["by_count"].values()) <= {4.0, 400.0}
+    chosen = tuning["scores"][str(tuning["edge_weight"])]
+    for count, scale in tuning["by_count"].items():
+        assert chosen[str(scale)][count] == max(by_count[count] for by_count in chosen.values())
+    checkpoint = {"model_config": tiny.to_dict(), "model": model.state_dict(), "step": 7, "best_val": 20.0, "train_config": {"data": str(photo_folder)}}
+    torch.save(checkpoint, tmp_path / "best.pt")
+    export_checkpoint(tmp_path / "best.pt", tmp_path / "shipped", blend_tuning={"split": "val", "images": 2, **tuning})
+    engine = CombinedEngine(tmp_path / "shipped")
+    assert engine.edge_weight == tuning["edge_weight"]
+    assert engine.schedule == {int(c): s for c, s in tuning["by_count"].items()}

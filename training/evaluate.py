@@ -2,7 +2,7 @@
 
     python -m training.evaluate --weights findcolor/weights                 # the shipped weights, test split
     python -m training.evaluate --checkpoint runs/hintnet-v1/best.pt --split val
-    python -m training.evaluate --checkpoint runs/hintnet-v2/best.pt --split val --tune-blend 8,16,32,64,128,256
+    python -m training.evaluate --checkpoint runs/hintnet-v2/best.pt --split val --tune-blend 8,16,32,64,128,256 --tune-edge 0,0.5,1,2
 
 Protocol (``training.protocol``, as in Zhang et al. 2017 and iColoriT): 256x256 centre crops,
 N in {0, 1, 2, 5, 10, 20, 50} uniform random 3x3 hints with a fixed seed, mean RGB PSNR; hint
@@ -27,7 +27,7 @@ import torch
 from tqdm import tqdm
 
 from findcolor.hints import Hints
-from findcolor.neural import CombinedEngine, NeuralEngine, blend_by_distance, propagation_estimates, run_network
+from findcolor.neural import CombinedEngine, NeuralEngine, blend_by_distance, hint_distance, propagation_estimates, run_network
 from findcolor.propagation import ClassicalEngine
 from training.protocol import HINT_COUNTS, EvalView, evaluation_views, hint_error, hint_set, psnr_rgb, rgb_from
 
@@ -79,24 +79,50 @@ def evaluate(views: list[EvalView], engines: dict[str, object], counts: tuple[in
     return results
 
 
-def tune_blend_scale(views: list[EvalView], weights_dir: Path, candidates: list[float], counts: tuple[int, ...] = HINT_COUNTS) -> dict:
-    """Mean PSNR of the combined engine per blend scale and hint count (each solve run once per view and count)."""
+def tune_blend(
+    views: list[EvalView],
+    weights_dir: Path,
+    scales: list[float],
+    edge_weights: tuple[float, ...] = (0.0,),
+    counts: tuple[int, ...] = HINT_COUNTS,
+) -> dict:
+    """The combined engine's blend parameters chosen on ``views``.
+
+    Scores every (edge weight, scale) pair per hint count (each solve, and each distance map,
+    run once per view and count), then keeps, per edge weight, the best scale per hint count,
+    and picks the edge weight whose per-count best scales give the highest mean PSNR.
+    Returns ``{"scores": {edge: {scale: {count: psnr, "mean": ...}}}, "edge_weight": e,
+    "by_count": {count: scale}}``.
+    """
     engine = NeuralEngine(weights_dir)
-    scores: dict[str, dict[str, list[float]]] = {str(c): {} for c in candidates}
+    scores: dict[str, dict[str, dict[str, list[float]]]] = {str(e): {str(s): {} for s in scales} for e in edge_weights}
     for count in tqdm([c for c in counts if c > 0], desc="tune", mininterval=10.0):
         for view in views:
             hint_ab, hint_mask = hint_set(view, count)
             lightness = view.lab[..., 0].copy()
             network_ab = run_network(engine.weights, lightness, hint_ab, hint_mask, Hints())["ab"]
-            # the solve does not depend on the scale: run it once, then blend per candidate
+            # the solve depends on neither parameter, the distance map only on the edge weight
             classical, corrected = propagation_estimates(lightness, network_ab, hint_ab, hint_mask)
-            for scale in candidates:
-                ab = blend_by_distance(classical, corrected, hint_mask, scale)
-                scores[str(scale)].setdefault(str(count), []).append(psnr_rgb(rgb_from(lightness, ab), view.rgb))
-    summary = {s: {c: float(np.mean(v)) for c, v in by_count.items()} for s, by_count in scores.items()}
-    for by_count in summary.values():
-        by_count["mean"] = float(np.mean(list(by_count.values())))
-    return summary
+            for edge_weight in edge_weights:
+                distance = hint_distance(lightness, hint_mask, edge_weight)
+                for scale in scales:
+                    ab = blend_by_distance(classical, corrected, distance, scale)
+                    scores[str(edge_weight)][str(scale)].setdefault(str(count), []).append(psnr_rgb(rgb_from(lightness, ab), view.rgb))
+    summary = {e: {s: {c: float(np.mean(v)) for c, v in by_count.items()} for s, by_count in by_scale.items()} for e, by_scale in scores.items()}
+    choices = {}
+    for edge_weight, by_scale in summary.items():
+        for by_count in by_scale.values():
+            by_count["mean"] = float(np.mean(list(by_count.values())))
+        hinted = [c for c in next(iter(by_scale.values())) if c != "mean"]
+        schedule = {c: max(by_scale, key=lambda s: by_scale[s][c]) for c in hinted}
+        choices[edge_weight] = (float(np.mean([by_scale[schedule[c]][c] for c in hinted])), schedule)
+    best_edge = max(choices, key=lambda e: choices[e][0])
+    return {
+        "scores": summary,
+        "best_mean_by_edge_weight": {e: mean for e, (mean, _) in choices.items()},
+        "edge_weight": float(best_edge),
+        "by_count": {c: float(s) for c, s in choices[best_edge][1].items()},
+    }
 
 
 def markdown_table(results: dict) -> str:
@@ -135,6 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/eval"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tune-blend", type=str, default=None, help="comma-separated blend scales (pixels) to compare")
+    parser.add_argument("--tune-edge", type=str, default="0", help="with --tune-blend: comma-separated edge weights (extra pixels per unit of L crossed) to compare")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.set_num_threads(args.threads)
@@ -148,16 +175,18 @@ def main(argv: list[str] | None = None) -> None:
             weights_dir = Path(tmp)
             export_checkpoint(args.checkpoint, weights_dir)
         if args.tune_blend:
-            candidates = [float(v) for v in args.tune_blend.split(",")]
-            summary = tune_blend_scale(views, weights_dir, candidates)
-            for scale, by_count in summary.items():
-                log.info("scale %s: %s", scale, {c: round(v, 2) for c, v in by_count.items()})
-            counts = [c for c in next(iter(summary.values())) if c != "mean"]
-            schedule = {c: float(max(summary, key=lambda s: summary[s][c])) for c in counts}
-            tuning = {"split": args.split, "images": len(views), "scores": summary, "by_count": schedule}
+            scales = [float(v) for v in args.tune_blend.split(",")]
+            edge_weights = [float(v) for v in args.tune_edge.split(",")]
+            tuning = {"split": args.split, "images": len(views), **tune_blend(views, weights_dir, scales, edge_weights)}
+            for edge_weight, by_scale in tuning["scores"].items():
+                for scale, by_count in by_scale.items():
+                    log.info("edge %s scale %s: %s", edge_weight, scale, {c: round(v, 2) for c, v in by_count.items()})
             path = args.out / f"blend_tuning_{args.split}.json"
             path.write_text(json.dumps(tuning, indent=1))
-            log.info("best blend scale per hint count on %s: %s; written to %s", args.split, schedule, path)
+            log.info(
+                "best on %s: edge weight %g, scale per hint count %s; written to %s",
+                args.split, tuning["edge_weight"], tuning["by_count"], path,
+            )
             return
         results = evaluate(views, build_engines(weights_dir))
     results["split"] = args.split

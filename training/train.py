@@ -8,8 +8,11 @@ Loss: smooth-L1 on ab / AB_NORM (the PSNR-relevant regression) plus a small cros
 the quantised ab bins (the distribution behind colour suggestions). AdamW, linear warm-up then
 cosine decay. Runs on CUDA when present, else on the CPU (bfloat16 autocast where the CPU
 supports it). Checkpoints hold the model config, the training config, the weights, the
-optimizer state, the step and the best validation score, so ``--resume`` continues exactly
-and ``training.export`` rebuilds the model from the file alone.
+optimizer state, the step, the best validation score and the sampler's random state, so
+``--resume`` continues exactly: a run stopped (``--stop-at``, or killed after a checkpoint)
+and resumed ends with the same weights, bit for bit, as one uninterrupted run with the same
+thread count on the same kind of CPU (tests/test_training_pipeline.py checks this).
+``training.export`` rebuilds the model from the file alone.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class TrainConfig:
     eval_every: int = 500  # steps between validation passes (0 = never)
     val_photos: int | None = None  # limit on validation photos (None = all)
     checkpoint_minutes: float = 5.0  # wall-clock minutes between "last" checkpoints
+    stop_at: int | None = None  # end this run after this step (last.pt written); --resume continues the same schedule
     model: dict = field(default_factory=dict)  # overrides of HintNetConfig fields
 
 
@@ -214,9 +218,13 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, float]:
             if scores["psnr_mean"] > best:
                 best = scores["psnr_mean"]
                 save_checkpoint(out_dir / "best.pt", model, optimizer, done, best, config, sampler)
-        if done == config.steps or time.monotonic() - last_save >= config.checkpoint_minutes * 60.0:
+        stopping = config.stop_at is not None and done >= config.stop_at
+        if done == config.steps or stopping or time.monotonic() - last_save >= config.checkpoint_minutes * 60.0:
             save_checkpoint(resume_path, model, optimizer, done, best, config, sampler)
             last_save = time.monotonic()
+        if stopping:
+            log.info("stopped after step %d as asked (--stop-at); continue with --resume", done)
+            break
     metrics_file.close()
     return parts
 
@@ -230,8 +238,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
             parser.add_argument("--model", type=json.loads, default={}, help="JSON object of HintNetConfig overrides")
         elif f.type == "bool":
             parser.add_argument(f"--{f.name.replace('_', '-')}", action=argparse.BooleanOptionalAction, default=getattr(defaults, f.name))
-        elif f.name == "val_photos":
-            parser.add_argument("--val-photos", type=int, default=None)
+        elif f.type == "int | None":
+            parser.add_argument(f"--{f.name.replace('_', '-')}", type=int, default=None)
         else:
             kind = {"int": int, "float": float, "str": str}[str(f.type)]
             parser.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=getattr(defaults, f.name))
