@@ -159,7 +159,7 @@ def test_a_stopped_and_resumed_run_ends_with_the_weights_of_an_uninterrupted_one
 def test_evaluation_table_compares_engines_on_the_same_hints(photo_folder: Path, tmp_path: Path) -> None:
     from findcolor.model import build_model
     from findcolor.neural import save_weights
-    from training.evaluate import build_engines, evaluate, markdown_table
+    from training.evaluate import OTHER_HINT_CASES, build_engines, evaluate, evaluate_other_hints, markdown_table
 
     tiny = HintNetConfig(widths=(8, 16, 24, 32), bottleneck_dilations=(1,), regions=2)
     save_weights(build_model(tiny).eval(), {}, tmp_path)
@@ -173,6 +173,36 @@ def test_evaluation_table_compares_engines_on_the_same_hints(photo_folder: Path,
         assert results["engines"][engine]["5"]["hint_error_max"] <= 3.0
     table = markdown_table(results)
     assert "| 5 |" in table and "max hint ab error" in table
+    results["other_hints"] = evaluate_other_hints(views, build_engines(tmp_path))
+    assert set(results["other_hints"]) == set(OTHER_HINT_CASES)
+    strokes = results["other_hints"]["3 strokes"]
+    assert strokes["classical"]["psnr"] > strokes["gray"]["psnr"]
+    assert all(strokes[engine]["hint_error_max"] <= 3.0 for engine in ("classical", "neural", "combined"))
+    palette_only = results["other_hints"]["palette (6 colours), no local hints"]
+    assert palette_only["classical"]["psnr"] == pytest.approx(palette_only["gray"]["psnr"])  # the classical engine ignores global hints
+    assert "| 3 strokes |" in markdown_table(results)
+
+
+def test_stroke_and_global_hints_of_the_protocol_come_from_the_true_photo(photo_folder: Path) -> None:
+    from findcolor.hints import hint_ab
+    from training.protocol import global_hints, stroke_hint_set
+
+    view = evaluation_views(photo_folder, "train", limit=1)[0]
+    ab, mask = stroke_hint_set(view, 3)
+    np.testing.assert_array_equal(mask, stroke_hint_set(view, 3)[1])  # fixed for every engine and run
+    assert 3 <= mask.sum() < 0.2 * mask.size
+    colours = np.unique(ab[mask].round(3), axis=0)
+    assert 1 <= len(colours) <= 3  # one colour per stroke
+    for colour in colours:  # each close to the true chroma under it (a stroke stays in one colour region)
+        under = mask & (np.abs(ab - colour).max(axis=-1) < 1e-3)
+        assert np.hypot(*(view.lab[..., 1:][under].mean(axis=0) - colour)) < 12.0
+    hints = global_hints(view, palette_colours=6, saturation=True)
+    assert 1 <= len(hints.palette) <= 6 and sum(c.weight for c in hints.palette) == pytest.approx(1.0)
+    assert 0.0 < hints.saturation < 1.0
+    true_ab = view.lab[..., 1:].reshape(-1, 2)
+    for colour in hints.palette:  # every palette colour is a chroma that really occurs in the photo
+        assert np.hypot(*(true_ab - np.array(hint_ab(colour.color))).T).min() < 10.0
+    assert global_hints(view).is_empty
 
 
 def test_corpus_build_skips_packages_it_cannot_fetch_and_records_licences(tmp_path: Path, monkeypatch) -> None:
@@ -240,3 +270,10 @@ def test_blend_tuning_picks_parameters_from_the_candidates_and_export_ships_them
     engine = CombinedEngine(tmp_path / "shipped")
     assert engine.edge_weight == tuning["edge_weight"]
     assert engine.schedule == {int(c): s for c, s in tuning["by_count"].items()}
+
+
+def test_a_rebuilt_corpus_is_checked_against_the_recorded_manifest() -> None:
+    recorded = {"photos": [{"id": "a", "sha256": "1"}, {"id": "b", "sha256": "2"}, {"id": "c", "sha256": "3"}]}
+    assert corpus.manifest_differences(recorded, recorded) == []
+    rebuilt = {"photos": [{"id": "a", "sha256": "1"}, {"id": "b", "sha256": "9"}, {"id": "d", "sha256": "4"}]}
+    assert corpus.manifest_differences(rebuilt, recorded) == ["missing: c", "not in the recorded manifest: d", "different file: b"]

@@ -11,11 +11,14 @@ near-gray pictures and duplicates are dropped.
 Usage::
 
     python -m training.corpus --out data/corpus
+    python -m training.corpus --out data/corpus --expect training/manifests/debian-corpus-v2.json
 
 writes ``data/corpus/images/*.jpg``, ``data/corpus/manifest.json`` (one record per photo with
 its package, version, licence and path inside the package) and each package's
 ``debian/copyright`` under ``data/corpus/licences/``. A package that cannot be fetched is
-skipped with a warning; the manifest lists what was skipped.
+skipped with a warning; the manifest lists what was skipped. ``--expect`` compares the result
+with a recorded manifest (the shipped weights' corpus is ``training/manifests/``): the build
+is deterministic, so the same package versions give the same files, byte for byte.
 """
 
 from __future__ import annotations
@@ -309,9 +312,27 @@ def build_corpus(out: Path, workdir: Path, sources: tuple[Source, ...] = SOURCES
     return manifest
 
 
+def manifest_differences(built: dict, expected: dict) -> list[str]:
+    """How a freshly built corpus differs from a recorded manifest (photo ids and SHA-256 of the
+    saved files); empty when it is the same corpus, byte for byte. Debian point releases can
+    change a package under the same name, which would silently change what the weights learn."""
+    have = {photo["id"]: photo["sha256"] for photo in built["photos"]}
+    want = {photo["id"]: photo["sha256"] for photo in expected["photos"]}
+    differences = [f"missing: {photo_id}" for photo_id in sorted(want.keys() - have.keys())]
+    differences += [f"not in the recorded manifest: {photo_id}" for photo_id in sorted(have.keys() - want.keys())]
+    differences += [f"different file: {photo_id}" for photo_id in sorted(want.keys() & have.keys()) if want[photo_id] != have[photo_id]]
+    return differences
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("data/corpus"), help="corpus folder to write")
+    parser.add_argument(
+        "--expect",
+        type=Path,
+        default=None,
+        help="a recorded manifest (e.g. training/manifests/debian-corpus-v2.json): fail unless the built corpus is identical",
+    )
     parser.add_argument(
         "--workdir",
         type=Path,
@@ -326,6 +347,13 @@ def main(argv: list[str] | None = None) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             manifest = build_corpus(args.out, Path(tmp))
     log.info("%d photos written to %s", len(manifest["photos"]), args.out)
+    if args.expect is not None:
+        differences = manifest_differences(manifest, json.loads(args.expect.read_text()))
+        for line in differences:
+            log.error("%s", line)
+        if differences:
+            raise SystemExit(f"the corpus differs from {args.expect} in {len(differences)} photos")
+        log.info("identical to %s: all %d photos match byte for byte", args.expect, len(manifest["photos"]))
 
 
 if __name__ == "__main__":

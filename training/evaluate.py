@@ -10,7 +10,8 @@ adherence = largest ab distance between a hint and the output over its patch (ma
 images); median milliseconds per ``predict_ab`` call. Columns: gray (ab = 0), classical
 (Levin et al. 2004), neural (the network alone), combined (``engine="auto"``). Engines are
 called directly at 256x256, so the table measures the engines, not image loading.
-Writes ``<out>/eval.json`` and ``<out>/eval.md``.
+A second table scores the other hint kinds on the same photos: strokes, the palette and the
+saturation of the true photo (``OTHER_HINT_CASES``). Writes ``<out>/eval.json`` and ``<out>/eval.md``.
 """
 
 from __future__ import annotations
@@ -29,11 +30,37 @@ from tqdm import tqdm
 from findcolor.hints import Hints
 from findcolor.neural import CombinedEngine, NeuralEngine, blend_by_distance, hint_distance, propagation_estimates, run_network
 from findcolor.propagation import ClassicalEngine
-from training.protocol import HINT_COUNTS, EvalView, evaluation_views, hint_error, hint_set, psnr_rgb, rgb_from
+from training.protocol import (
+    HINT_COUNTS,
+    EvalView,
+    evaluation_views,
+    global_hints,
+    hint_error,
+    hint_set,
+    psnr_rgb,
+    rgb_from,
+    stroke_hint_set,
+)
 
 log = logging.getLogger(__name__)
 
 ENGINE_COLUMNS = ("gray", "classical", "neural", "combined")
+PALETTE_COLOURS = 6  # colours in the palette hint of the "other hints" table
+
+
+def _no_local_hints(view: EvalView) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((*view.lab.shape[:2], 2), dtype=np.float32), np.zeros(view.lab.shape[:2], dtype=bool)
+
+
+# The hint kinds beyond the point protocol: label -> (local hints of a view, global hints of a view).
+OTHER_HINT_CASES = {
+    f"palette ({PALETTE_COLOURS} colours), no local hints": (_no_local_hints, lambda v: global_hints(v, palette_colours=PALETTE_COLOURS)),
+    "saturation, no local hints": (_no_local_hints, lambda v: global_hints(v, saturation=True)),
+    "1 stroke": (lambda v: stroke_hint_set(v, 1), lambda v: Hints()),
+    "3 strokes": (lambda v: stroke_hint_set(v, 3), lambda v: Hints()),
+    "5 points": (lambda v: hint_set(v, 5), lambda v: Hints()),
+    f"5 points + palette ({PALETTE_COLOURS} colours)": (lambda v: hint_set(v, 5), lambda v: global_hints(v, palette_colours=PALETTE_COLOURS)),
+}
 
 
 class GrayEngine:
@@ -76,6 +103,22 @@ def evaluate(views: list[EvalView], engines: dict[str, object], counts: tuple[in
                 "median_ms": float(np.median(times) * 1000.0),
             }
         results["engines"][name] = per_count
+    return results
+
+
+def evaluate_other_hints(views: list[EvalView], engines: dict[str, object]) -> dict:
+    """Mean PSNR and hint adherence per engine for strokes and global hints (``OTHER_HINT_CASES``)."""
+    results: dict = {}
+    for label, (local, global_) in OTHER_HINT_CASES.items():
+        results[label] = {}
+        for name, engine in engines.items():
+            psnrs, errors = [], []
+            for view in views:
+                hint_ab, hint_mask = local(view)
+                ab = engine.predict_ab(view.lab[..., 0].copy(), hint_ab, hint_mask, global_(view))
+                psnrs.append(psnr_rgb(rgb_from(view.lab[..., 0], ab), view.rgb))
+                errors.append(hint_error(ab, hint_ab, hint_mask))
+            results[label][name] = {"psnr": float(np.mean(psnrs)), "hint_error_max": float(np.max(errors))}
     return results
 
 
@@ -147,6 +190,26 @@ def markdown_table(results: dict) -> str:
     lines.append("| max hint ab error (all images, 1-50 hints) | " + " | ".join(f"{v:.2f}" for v in max_errors) + " |")
     medians = [np.median([results["engines"][e][str(c)]["median_ms"] for c in results["hint_counts"]]) for e in engines]
     lines.append("| median ms per image (256x256) | " + " | ".join(f"{v:.0f}" for v in medians) + " |")
+    if results.get("other_hints"):
+        lines += [
+            "",
+            "Other hint kinds on the same photos: strokes drawn like the training simulation's (random walks "
+            "inside a region of similar colour, true mean ab), the true photo's dominant colours as the palette, "
+            "its mean saturation. Max hint ab error over strokes and points in brackets.",
+            "",
+            "| hints | " + " | ".join(engines) + " |",
+            "|---|" + "---|" * len(engines),
+        ]
+        for label, by_engine in results["other_hints"].items():
+            best = max(by_engine[e]["psnr"] for e in engines)
+            cells = []
+            for engine in engines:
+                value = by_engine[engine]["psnr"]
+                cell = f"**{value:.2f}**" if value == best else f"{value:.2f}"
+                if "no local hints" not in label:
+                    cell += f" ({by_engine[engine]['hint_error_max']:.1f})"
+                cells.append(cell)
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -188,7 +251,9 @@ def main(argv: list[str] | None = None) -> None:
                 args.split, tuning["edge_weight"], tuning["by_count"], path,
             )
             return
-        results = evaluate(views, build_engines(weights_dir))
+        engines = build_engines(weights_dir)
+        results = evaluate(views, engines)
+        results["other_hints"] = evaluate_other_hints(views, engines)
     results["split"] = args.split
     results["photos"] = [view.photo_id for view in views]
     (args.out / "eval.json").write_text(json.dumps(results, indent=1))
