@@ -160,6 +160,34 @@ def test_combined_engine_takes_its_edge_weight_from_the_weights_metadata(weights
     assert CombinedEngine(tmp_path, edge_weight=0.5).edge_weight == 0.5
 
 
+def test_combined_engine_decay_follows_its_schedule_and_keeps_one_hint_local(weights_dir: Path, tmp_path: Path) -> None:
+    from findcolor.neural import propagation_estimates
+
+    model, _, _ = load_unfused(weights_dir)
+    assert CombinedEngine(weights_dir).decay_for(np.ones((4, 4), dtype=bool)) == 0.0  # untuned weights: no decay
+    save_weights(model, {"combined_blend_scales": {"1": 16.0}, "combined_decays": {"1": 1e-3, "10": 0.0}}, tmp_path)
+    engine = CombinedEngine(tmp_path)
+    mask = np.zeros((40, 40), dtype=bool)
+    mask[5, 5] = True
+    assert engine.decay_for(mask) == pytest.approx(1e-3)
+    mask[[2, 10, 20], [30, 30, 30]] = True  # 4 hints: between the tuned counts
+    assert 0.0 < engine.decay_for(mask) < 1e-3
+    assert "decay=1:0.001,10:0" in engine.version
+    # one hint: undamped, its residual shifts every pixel of the photo; with a decay it fades with distance
+    lightness = _scene(130, 97)
+    hint_mask = np.zeros((97, 130), dtype=bool)
+    hint_mask[10:13, 10:13] = True
+    hint_ab = np.zeros((97, 130, 2), dtype=np.float32)
+    hint_ab[hint_mask] = (30.0, -20.0)
+    network_ab = np.zeros((97, 130, 2), dtype=np.float32)
+    _, undamped = propagation_estimates(lightness, network_ab, hint_ab, hint_mask)
+    _, damped = propagation_estimates(lightness, network_ab, hint_ab, hint_mask, decay=1e-3)
+    far = np.s_[70:, 100:]
+    assert np.abs(undamped[far]).mean() > 20.0
+    assert np.abs(damped[far]).mean() < 0.5 * np.abs(undamped[far]).mean()
+    np.testing.assert_allclose(damped[hint_mask], hint_ab[hint_mask], atol=1e-5)
+
+
 def test_fusion_is_classical_near_hints_and_corrected_network_far_away() -> None:
     from findcolor.neural import fuse_with_propagation
     from findcolor.propagation import propagate

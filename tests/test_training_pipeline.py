@@ -257,19 +257,26 @@ def test_blend_tuning_picks_parameters_from_the_candidates_and_export_ships_them
     model = build_model(tiny).eval()
     save_weights(model, {}, tmp_path / "weights")
     views = evaluation_views(photo_folder, "train", limit=2)
-    tuning = tune_blend(views, tmp_path / "weights", [4.0, 400.0], [0.0, 2.0], counts=(0, 2, 10))
-    assert set(tuning["scores"]) == {"0.0", "2.0"} and set(tuning["scores"]["0.0"]) == {"4.0", "400.0"}
-    assert set(tuning["by_count"]) == {"2", "10"}  # no blend without hints
+    tuning = tune_blend(views, tmp_path / "weights", [4.0, 400.0], (0.0, 2.0), (0.0, 1e-3), counts=(0, 2, 10))
+    assert len(tuning["scores"]) == 8 and set(tuning["scores"]["2|0.001|400"]) == {"2", "10"}  # no blend without hints
+    assert set(tuning["by_count"]) == set(tuning["decay_by_count"]) == {"2", "10"}
     assert tuning["edge_weight"] in (0.0, 2.0) and set(tuning["by_count"].values()) <= {4.0, 400.0}
-    chosen = tuning["scores"][str(tuning["edge_weight"])]
-    for count, scale in tuning["by_count"].items():
-        assert chosen[str(scale)][count] == max(by_count[count] for by_count in chosen.values())
+    edge = f"{tuning['edge_weight']:g}"
+    for count, scale in tuning["by_count"].items():  # the chosen pair is the best for its count
+        chosen = tuning["scores"][f"{edge}|{tuning['decay_by_count'][count]:g}|{scale:g}"][count]
+        assert chosen == max(scores[count] for key, scores in tuning["scores"].items() if key.startswith(edge + "|"))
+    means = tuning["best_mean_by_edge_weight"]
+    assert means[edge] >= max(means.values()) - 0.02  # the largest edge weight within 0.02 dB of the best
+    assert all(means[f"{e:g}"] < max(means.values()) - 0.02 for e in (0.0, 2.0) if e > tuning["edge_weight"])
+    strict = tune_blend(views, tmp_path / "weights", [4.0, 400.0], (0.0, 2.0), (0.0,), counts=(2,), edge_tolerance_db=0.0)
+    assert strict["best_mean_by_edge_weight"][f"{strict['edge_weight']:g}"] == max(strict["best_mean_by_edge_weight"].values())
     checkpoint = {"model_config": tiny.to_dict(), "model": model.state_dict(), "step": 7, "best_val": 20.0, "train_config": {"data": str(photo_folder)}}
     torch.save(checkpoint, tmp_path / "best.pt")
     export_checkpoint(tmp_path / "best.pt", tmp_path / "shipped", blend_tuning={"split": "val", "images": 2, **tuning})
     engine = CombinedEngine(tmp_path / "shipped")
     assert engine.edge_weight == tuning["edge_weight"]
     assert engine.schedule == {int(c): s for c, s in tuning["by_count"].items()}
+    assert engine.decays == {int(c): d for c, d in tuning["decay_by_count"].items()}
 
 
 def test_a_rebuilt_corpus_is_checked_against_the_recorded_manifest() -> None:

@@ -51,6 +51,7 @@ def export_checkpoint(
     if blend_tuning:
         metadata["combined_blend_scales"] = blend_tuning["by_count"]
         metadata["combined_edge_weight"] = float(blend_tuning.get("edge_weight", 0.0))
+        metadata["combined_decays"] = blend_tuning.get("decay_by_count", {})
         metadata["blend_tuning"] = {"split": blend_tuning["split"], "images": blend_tuning["images"]}
     return save_weights(model.eval(), metadata, directory)
 
