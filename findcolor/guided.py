@@ -42,14 +42,15 @@ def guided_upsample(
     radius: int = _RADIUS,
     epsilon: float = _EPSILON,
 ) -> np.ndarray:
-    """Upsample ``ab_low`` (h, w, 2) to the size of ``lightness_full`` (H, W), guided by lightness.
+    """Upsample ``ab_low`` (h, w, C) to the size of ``lightness_full`` (H, W), guided by lightness.
 
-    ``lightness_low`` must be ``lightness_full`` reduced to (h, w). Returns (H, W, 2) float32.
+    ``lightness_low`` must be ``lightness_full`` reduced to (h, w). Returns (H, W, C) float32.
+    C is 2 for chroma; engines that solve several fields at once upsample them in one call.
     """
     full_h, full_w = lightness_full.shape
     if ab_low.shape[:2] == (full_h, full_w):
         return np.asarray(ab_low, dtype=np.float32)
-    low_h, low_w = ab_low.shape[:2]
+    low_h, low_w, channels = ab_low.shape
     guide = torch.from_numpy(np.array(lightness_low, dtype=np.float32))[None, None] / 100.0
     source = torch.from_numpy(np.array(ab_low, dtype=np.float32)).permute(2, 0, 1)[None]
     mean_guide = _box(guide, radius)
@@ -58,22 +59,22 @@ def guided_upsample(
     variance = _box(guide * guide, radius) - mean_guide * mean_guide
     slope = covariance / (variance + epsilon)
     offset = mean_source - slope * mean_guide
-    coefficients = torch.cat([_box(slope, radius), _box(offset, radius)], dim=1)[0]  # (4, h, w): slope a, b; offset a, b
+    coefficients = torch.cat([_box(slope, radius), _box(offset, radius)], dim=1)[0]  # (2C, h, w): slopes, then offsets
 
     # Bilinear upsampling of the coefficients and ab = slope * L + offset, row block by row block
     # at full resolution (see findcolor.blocks for why not one big torch call).
     rows_first, rows_second, rows_weight = _source_positions(full_h, low_h)
     cols_first, cols_second, cols_weight = _source_positions(full_w, low_w)
     full_guide = torch.from_numpy(np.ascontiguousarray(lightness_full, dtype=np.float32))
-    out = torch.empty((full_h, full_w, 2), dtype=torch.float32)
+    out = torch.empty((full_h, full_w, channels), dtype=torch.float32)
 
     def upsample(rows: slice) -> None:
         weight = rows_weight[rows][None, :, None]
         block = coefficients[:, rows_first[rows]] * (1.0 - weight) + coefficients[:, rows_second[rows]] * weight
         block = block[:, :, cols_first] * (1.0 - cols_weight) + block[:, :, cols_second] * cols_weight
         guide_rows = full_guide[rows] / 100.0
-        out[rows, :, 0] = block[0] * guide_rows + block[2]
-        out[rows, :, 1] = block[1] * guide_rows + block[3]
+        for channel in range(channels):
+            out[rows, :, channel] = block[channel] * guide_rows + block[channels + channel]
 
     for_each_row_block(full_h, full_w, upsample)
     return out.numpy()

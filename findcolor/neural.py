@@ -226,13 +226,7 @@ def propagate_fast(
     # a coarse pixel stands for 4: the same reach needs 4x the weight (as in the multigrid levels)
     solved_low = propagate(light_low, fields_low, mask_low, prior_ab=prior, prior_weight=4.0 * (decay or 0.0))
     guide_low = light_low.astype(np.float32)
-    solved = np.concatenate(
-        [
-            guided_upsample(np.ascontiguousarray(solved_low[..., i : i + 2]), guide_low, lightness)
-            for i in range(0, fields.shape[-1], 2)
-        ],
-        axis=-1,
-    )
+    solved = guided_upsample(solved_low, guide_low, lightness)
     solved[hint_mask] = fields[hint_mask]
     return solved
 
@@ -273,8 +267,8 @@ def hint_distance(lightness: np.ndarray, hint_mask: np.ndarray, edge_weight: flo
         return ndimage.distance_transform_edt(~hint_mask).astype(np.float32)
     if min(lightness.shape) < 2 * MIN_HALF_RESOLUTION_SIDE:
         return geodesic_distance(lightness, hint_mask, edge_weight)
-    zeros = np.zeros((*lightness.shape, 2), dtype=np.float32)
-    light_low, _, mask_low = coarsen_problem(lightness, zeros, hint_mask)
+    no_fields = np.zeros((*lightness.shape, 0), dtype=np.float32)
+    light_low, _, mask_low = coarsen_problem(lightness, no_fields, hint_mask)
     distance_low = geodesic_distance(light_low, mask_low, edge_weight, pixel_size=2.0)
     distance = upsample_2x(distance_low[..., None], lightness.shape)[..., 0].astype(np.float32)
     distance[hint_mask] = 0.0
