@@ -343,34 +343,40 @@ class CombinedEngine:
     def _hint_count(hint_mask: np.ndarray) -> int:
         return max(1, ndimage.label(hint_mask, structure=np.ones((3, 3)))[1])
 
-    def blend_scale_for(self, hint_mask: np.ndarray) -> float:
-        """The tuned distance scale for this many hints (log-log interpolation, clamped at the ends)."""
+    def _scale_at(self, hints: int) -> float:
         counts = sorted(self.schedule)
         if len(counts) == 1:
             return self.schedule[counts[0]]
         log_scales = [np.log(self.schedule[c]) for c in counts]
-        return float(np.exp(np.interp(np.log(self._hint_count(hint_mask)), np.log(counts), log_scales)))
+        return float(np.exp(np.interp(np.log(hints), np.log(counts), log_scales)))
 
-    def decay_for(self, hint_mask: np.ndarray) -> float:
-        """The tuned decay for this many hints (linear in log count, clamped at the ends; 0 if untuned)."""
+    def _decay_at(self, hints: int) -> float:
         if not self.decays:
             return 0.0
         counts = sorted(self.decays)
-        values = [self.decays[c] for c in counts]
-        return float(np.interp(np.log(self._hint_count(hint_mask)), np.log(counts), values))
+        return float(np.interp(np.log(hints), np.log(counts), [self.decays[c] for c in counts]))
+
+    def blend_scale_for(self, hint_mask: np.ndarray) -> float:
+        """The tuned distance scale for this many hints (log-log interpolation, clamped at the ends)."""
+        return self._scale_at(self._hint_count(hint_mask))
+
+    def decay_for(self, hint_mask: np.ndarray) -> float:
+        """The tuned decay for this many hints (linear in log count, clamped at the ends; 0 if untuned)."""
+        return self._decay_at(self._hint_count(hint_mask))
 
     def predict_ab(self, lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, hints: Hints) -> np.ndarray:
         network_ab = run_network(self.weights, lightness, hint_ab, hint_mask, hints)["ab"]
         if not hint_mask.any():
             return network_ab
+        count = self._hint_count(hint_mask)  # labelled once for both schedules
         return fuse_with_propagation(
             lightness,
             network_ab,
             hint_ab,
             hint_mask,
-            self.blend_scale_for(hint_mask),
+            self._scale_at(count),
             edge_weight=self.edge_weight,
-            decay=self.decay_for(hint_mask),
+            decay=self._decay_at(count),
         )
 
 

@@ -110,12 +110,12 @@ def evaluate_other_hints(views: list[EvalView], engines: dict[str, object]) -> d
     """Mean PSNR and hint adherence per engine for strokes and global hints (``OTHER_HINT_CASES``)."""
     results: dict = {}
     for label, (local, global_) in OTHER_HINT_CASES.items():
+        hint_sets = [(*local(view), global_(view)) for view in views]  # the same hints for every engine
         results[label] = {}
         for name, engine in engines.items():
             psnrs, errors = [], []
-            for view in views:
-                hint_ab, hint_mask = local(view)
-                ab = engine.predict_ab(view.lab[..., 0].copy(), hint_ab, hint_mask, global_(view))
+            for view, (hint_ab, hint_mask, hints) in zip(views, hint_sets):
+                ab = engine.predict_ab(view.lab[..., 0].copy(), hint_ab, hint_mask, hints)
                 psnrs.append(psnr_rgb(rgb_from(view.lab[..., 0], ab), view.rgb))
                 errors.append(hint_error(ab, hint_ab, hint_mask))
             results[label][name] = {"psnr": float(np.mean(psnrs)), "hint_error_max": float(np.max(errors))}
@@ -161,11 +161,11 @@ def tune_blend(
                         scores.setdefault(key, {}).setdefault(str(count), []).append(psnr_rgb(rgb_from(lightness, ab), view.rgb))
     summary = {key: {c: float(np.mean(v)) for c, v in by_count.items()} for key, by_count in scores.items()}
     hinted = [str(c) for c in counts if c > 0]
+    pairs = [(decay, scale) for decay in decays for scale in scales]
     choices = {}
     for edge_weight in edge_weights:
         best = {}
         for count in hinted:
-            pairs = [(decay, scale) for decay in decays for scale in scales]
             best[count] = max(pairs, key=lambda p: summary[f"{edge_weight:g}|{p[0]:g}|{p[1]:g}"][count])
         mean = float(np.mean([summary[f"{edge_weight:g}|{d:g}|{s:g}"][c] for c, (d, s) in best.items()]))
         choices[edge_weight] = (mean, best)
