@@ -324,14 +324,17 @@ class CombinedEngine:
     def __init__(self, directory: Path = WEIGHTS_DIR, *, blend_scale: float | None = None, edge_weight: float | None = None) -> None:
         self.weights = load_weights(directory)
         metadata = self.weights.metadata
-        if blend_scale is not None:
-            self.schedule = {1: float(blend_scale)}
-        elif metadata.get("combined_blend_scales"):
-            self.schedule = {int(k): float(v) for k, v in metadata["combined_blend_scales"].items()}
-        else:
-            self.schedule = {1: DEFAULT_BLEND_SCALE}
-        self.decays = {int(k): float(v) for k, v in (metadata.get("combined_decays") or {}).items()}
-        self.edge_weight = float(metadata.get("combined_edge_weight", 0.0) if edge_weight is None else edge_weight)
+        try:
+            if blend_scale is not None:
+                self.schedule = {1: float(blend_scale)}
+            elif metadata.get("combined_blend_scales"):
+                self.schedule = {int(k): float(v) for k, v in metadata["combined_blend_scales"].items()}
+            else:
+                self.schedule = {1: DEFAULT_BLEND_SCALE}
+            self.decays = {int(k): float(v) for k, v in (metadata.get("combined_decays") or {}).items()}
+            self.edge_weight = float(metadata.get("combined_edge_weight", 0.0) if edge_weight is None else edge_weight)
+        except (AttributeError, TypeError, ValueError) as error:  # a hand-edited or damaged hintnet.json
+            raise EngineError(f"the combined engine's settings in {directory}/{WEIGHTS_NAME}.json are unreadable: {error}") from None
         described = ",".join(f"{k}:{v:g}" for k, v in sorted(self.schedule.items()))
         self.version = f"hintnet+levin2004/{self.weights.sha256[:12]}/blend={described}"
         if self.edge_weight > 0.0:

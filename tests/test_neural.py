@@ -158,6 +158,9 @@ def test_combined_engine_takes_its_edge_weight_from_the_weights_metadata(weights
     engine = CombinedEngine(tmp_path)
     assert engine.edge_weight == 2.0 and engine.version.endswith("/edge=2")
     assert CombinedEngine(tmp_path, edge_weight=0.5).edge_weight == 0.5
+    save_weights(model, {"combined_decays": {"one": 1e-3}}, tmp_path / "damaged")
+    with pytest.raises(EngineError, match=r"settings in .*hintnet\.json are unreadable"):
+        CombinedEngine(tmp_path / "damaged")
 
 
 def test_combined_engine_decay_follows_its_schedule_and_keeps_one_hint_local(weights_dir: Path, tmp_path: Path) -> None:

@@ -341,14 +341,20 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    expected = None
+    if args.expect is not None:  # read before the long build, so a wrong path fails at once
+        try:
+            expected = json.loads(args.expect.read_text())
+        except (OSError, ValueError) as error:
+            raise SystemExit(f"cannot read the recorded manifest {args.expect}: {error}") from None
     if args.workdir is not None:
         manifest = build_corpus(args.out, args.workdir)
     else:
         with tempfile.TemporaryDirectory() as tmp:
             manifest = build_corpus(args.out, Path(tmp))
     log.info("%d photos written to %s", len(manifest["photos"]), args.out)
-    if args.expect is not None:
-        differences = manifest_differences(manifest, json.loads(args.expect.read_text()))
+    if expected is not None:
+        differences = manifest_differences(manifest, expected)
         for line in differences:
             log.error("%s", line)
         if differences:
