@@ -30,7 +30,7 @@ import torch
 from benchmarks.classical_engine import gray_photo, ten_hints
 from benchmarks.report import markdown_table, write_results
 from findcolor.model import HintNetConfig, build_model, count_macs, count_parameters, fuse_for_inference
-from findcolor.neural import load_weights, weights_available
+from findcolor.network_io import load_weights, weights_available
 
 
 def time_calls(function, repeats: int) -> tuple[float, float]:

@@ -1,7 +1,10 @@
 """Who is using the dashboard, and what they may see.
 
 With no user accounts the catalog runs in local single-user mode: everyone at this
-(localhost-bound) dashboard is the local curator with every role. Once accounts exist,
+dashboard is the local curator with every role, so that mode is only ever served on a
+loopback address (``server.address`` 127.0.0.1, ::1 or localhost; Streamlit binds every
+interface when the address is unset). On any other address a catalog without accounts
+serves nothing but how to create the first admin with the CLI. Once accounts exist,
 every page requires a login; the session remembers only the user's id, and every write
 re-reads the user inside its own transaction, because the data layer (not the page)
 checks the role — a viewer cannot reach a write action by crafting a request.
@@ -9,6 +12,7 @@ checks the role — a viewer cannot reach a write action by crafting a request.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 import streamlit as st
@@ -50,10 +54,38 @@ def _snapshot(user: db.User) -> Viewer:
     )
 
 
+def is_loopback_address(address: str | None) -> bool:
+    """Whether a server bound to ``address`` is reachable only from this machine; unset means every interface."""
+    host = (address or "").strip().strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # unset, "0.0.0.0"-like names, or a host name that may resolve anywhere
+        return False
+
+
+def serves_loopback_only() -> bool:
+    """Whether this dashboard's Streamlit server listens on a loopback address only."""
+    return is_loopback_address(st.get_option("server.address"))
+
+
+def local_mode_refused(catalog: db.Catalog) -> bool:
+    """No accounts yet, and the dashboard is reachable from other machines: local mode must not be served."""
+    with catalog.read_session() as session:
+        return db.is_local_mode(session=session) and not serves_loopback_only()
+
+
 def current_viewer(catalog: db.Catalog) -> Viewer | None:
-    """The local user in single-user mode, the signed-in user, or None (login needed)."""
+    """The local user in single-user mode, the signed-in user, or None (login needed).
+
+    Also None in single-user mode off loopback (see :func:`local_mode_refused`): nobody is
+    the local curator there.
+    """
     with catalog.read_session() as session:
         local_mode = db.is_local_mode(session=session)
+        if local_mode and not serves_loopback_only():
+            return None
         if not local_mode:
             user_id = st.session_state.get(SESSION_USER_KEY)
             user = None if user_id is None else db.get_user(session=session, user_id=user_id)
@@ -84,9 +116,15 @@ def acting_user(session: Session, viewer: Viewer) -> db.User:
 
 
 def sign_in(catalog: db.Catalog, username: str, password: str) -> Viewer:
-    """Check the password (the data layer hashes and compares) and remember the user."""
+    """Check the password (the data layer hashes, compares and throttles) and remember the user.
+
+    Failed sign-ins are throttled per account and per client: the browser's address when
+    Streamlit knows it (None on localhost, where only the per-account count applies).
+    """
+    address = st.context.ip_address
+    client = address if isinstance(address, str) else None
     with catalog.session() as session:
-        viewer = _snapshot(db.authenticate(session=session, username=username, password=password))
+        viewer = _snapshot(db.authenticate(session=session, username=username, password=password, client=client))
     st.session_state[SESSION_USER_KEY] = viewer.id
     return viewer
 

@@ -11,6 +11,7 @@ import streamlit as st
 import db
 from dashboard.access import Viewer, acting_user
 from dashboard.feedback import reported_errors
+from dashboard.plain_text import literal
 from dashboard.resources import forget_terms, get_catalog, term_names
 from dashboard.swatches import swatch_strip
 
@@ -51,7 +52,7 @@ def users_section(viewer: Viewer) -> None:
                         session=session, actor=acting_user(session, viewer), username=username,
                         password=password, role=role, display_name=display_name,
                     )  # fmt: skip
-                st.success(f"Added {username} ({role}).")
+                st.success(f"Added {literal(username)} ({role}).")
     if not users:
         return
     with st.form("admin-change-user"):
@@ -77,8 +78,10 @@ def users_section(viewer: Viewer) -> None:
 
 def vocabulary_section(viewer: Viewer) -> None:
     era_column, event_column = st.columns(2)
-    era_column.markdown("**Eras**\n\n" + ("\n".join(f"- {name}" for name in term_names("era")) or "none yet"))
-    event_column.markdown("**Events**\n\n" + ("\n".join(f"- {name}" for name in term_names("event")) or "none yet"))
+    era_column.markdown("**Eras**\n\n" + ("\n".join(f"- {literal(name)}" for name in term_names("era")) or "none yet"))
+    event_column.markdown(
+        "**Events**\n\n" + ("\n".join(f"- {literal(name)}" for name in term_names("event")) or "none yet")
+    )
     with st.form("admin-add-term", clear_on_submit=True):
         st.markdown("**Add a term**")
         left, middle, right = st.columns([1, 2, 2])

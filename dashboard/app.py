@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 import db
-from dashboard.access import VIEWER_KEY, Viewer, current_viewer, sign_out
+from dashboard.access import VIEWER_KEY, Viewer, current_viewer, local_mode_refused, sign_out
 from dashboard.feedback import no_tracebacks
+from dashboard.plain_text import literal
 from dashboard.resources import get_catalog
 from findcolor.errors import FindColorError
 
@@ -72,7 +73,7 @@ def sidebar(viewer: Viewer | None) -> None:
     if viewer is None:
         return
     with st.sidebar:
-        st.caption(f"Signed in as **{viewer.label}**")
+        st.caption(f"Signed in as **{literal(viewer.label)}**")
         if not viewer.is_local and st.button("Sign out", icon=":material/logout:"):
             sign_out()
             st.rerun()
@@ -85,19 +86,47 @@ def mark_run_complete() -> None:
     st.html(f'<span class="findcolor-run" data-run="{count}"></span>')
 
 
+def first_admin_pages() -> list[st.Page]:
+    """Only the instructions, at every page address: no page of the catalog is registered at all."""
+    stand_ins = [
+        st.Page(first_admin_needed, title="Find Color", url_path=spec.url_path, visibility="hidden") for spec in PAGES
+    ]
+    return [st.Page(first_admin_needed, title="Find Color", url_path="setup", default=True), *stand_ins]
+
+
+def first_admin_needed() -> None:
+    """All a visitor sees while the catalog has no accounts and the dashboard is reachable from the network."""
+    st.title("Find Color")
+    st.warning(
+        "This catalog has no user accounts yet, and this dashboard can be reached from other computers, "
+        "so nothing is shown: without accounts every visitor would act as the administrator."
+    )
+    st.markdown("On the server, create the first administrator with the command line, then reload this page:")
+    st.code("findcolor user add NAME --role admin", language="bash")
+    st.caption(
+        "Use the same FINDCOLOR_DATA_DIR / FINDCOLOR_DATABASE_URL as the dashboard. Single-user mode without "
+        "accounts is only available on this computer's own address (scripts/dashboard.sh serves 127.0.0.1)."
+    )
+
+
 def main() -> None:
     st.set_page_config(page_title="Find Color", page_icon=":material/palette:", layout="wide")
     with no_tracebacks():
         try:
-            viewer = current_viewer(get_catalog())
+            catalog = get_catalog()
+            refused = local_mode_refused(catalog)
+            viewer = None if refused else current_viewer(catalog)
         except FindColorError as error:
             st.error(
                 f"The catalog cannot be opened: {error}. "
                 "Check FINDCOLOR_DATA_DIR / FINDCOLOR_DATABASE_URL and restart the dashboard."
             )
         else:
-            st.session_state[VIEWER_KEY] = viewer
-            navigation = st.navigation(pages_for(viewer))
+            if refused:
+                st.session_state.pop(VIEWER_KEY, None)
+            else:
+                st.session_state[VIEWER_KEY] = viewer
+            navigation = st.navigation(first_admin_pages() if refused else pages_for(viewer))
             sidebar(viewer)
             navigation.run()
     mark_run_complete()

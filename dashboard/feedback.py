@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from dashboard.plain_text import literal
 from findcolor.errors import FindColorError
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,13 @@ UNEXPECTED = "Something went wrong on the server (details are in its log). Reloa
 
 
 def sentence(error: FindColorError, next_step: str) -> str:
-    """``"nothing to export"`` + next step -> ``"Nothing to export. <next step>"``."""
+    """``"nothing to export"`` + next step -> ``"Nothing to export. <next step>"`` (Markdown).
+
+    The message may quote what a user typed (a name, a file name, a CSV column), so it is
+    shown as plain text; ``next_step`` is the page's own Markdown.
+    """
     message = str(error).strip().rstrip(".") or type(error).__name__
-    return f"{message[0].upper()}{message[1:]}. {next_step}"
+    return f"{literal(message[0].upper() + message[1:])}. {next_step}"
 
 
 @contextmanager

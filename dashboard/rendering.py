@@ -16,7 +16,7 @@ from typing import Any
 from PIL import Image
 
 import findcolor
-from findcolor.neural import weights_available
+from findcolor.network_io import weights_available
 from dashboard.canvas_hints import fit_within, rescale_hints
 
 PREVIEW_MAX_SIZE = (820, 620)  # (w, h): the canvas and the preview render; the scan never goes to the browser
@@ -104,7 +104,7 @@ def suggest_colors(
     preview: Image.Image, hints: dict[str, Any], original_size: tuple[int, int], x: float, y: float, k: int = 6
 ) -> list[tuple[str, float]]:
     """The model's top ``k`` colours at original pixel (x, y), computed on the preview."""
-    from findcolor.neural import suggest
+    from findcolor.suggestions import suggest
 
     factor_x, factor_y = preview.width / original_size[0], preview.height / original_size[1]
     scaled = rescale_hints(canonical_hints(hints, original_size), factor_x, factor_y)

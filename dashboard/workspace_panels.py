@@ -23,6 +23,7 @@ from dashboard.canvas_hints import CanvasMapping, canvas_to_hints, hints_to_canv
 from dashboard.compare import split_view
 from dashboard.feedback import reported_errors
 from dashboard.photo_rows import CandidateRow, PhotoRow, candidate_row, photo_row
+from dashboard.plain_text import literal
 from dashboard.rendering import (
     PreviewResult,
     engine_provenance,
@@ -109,7 +110,9 @@ def reference_panel(context: PhotoContext) -> None:
         if name:
             state.use_color(by_name[name], reference=name)
 
-    st.pills("Paint with", list(by_name), key="ws-reference", on_change=picked, label_visibility="collapsed")
+    st.pills(
+        "Paint with", list(by_name), format_func=literal, key="ws-reference", on_change=picked, label_visibility="collapsed"
+    )
 
 
 def global_panel(context: PhotoContext) -> None:
@@ -118,7 +121,7 @@ def global_panel(context: PhotoContext) -> None:
     palette = st.session_state.get(state.PALETTE, [])
     if context.era_palette:
         era_event = " / ".join(part for part in (context.photo.era, context.photo.event) if part)
-        st.caption(f"Palette of approved colorizations from {era_event}:")
+        st.caption(f"Palette of approved colorizations from {literal(era_event)}:")
         swatch_strip([(hex_, f"{weight:.0%}") for hex_, weight in context.era_palette])
         st.button(
             "Use this palette",
@@ -199,7 +202,7 @@ def run_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoContext
     try:
         current = findcolor.parse_hints(hints, image_size=context.original_size).to_dict()
     except findcolor.FindColorError as error:
-        st.error(f"{error}. Remove the last hint (or clear) and paint it again.")
+        st.error(f"{literal(error)}. Remove the last hint (or clear) and paint it again.")
         return
 
     def is_stale(result: PreviewResult | None) -> bool:
@@ -286,11 +289,13 @@ def candidates_panel(context: PhotoContext, preview: Image.Image) -> None:
             image_column, text_column = st.columns([1, 3])
             with reported_errors("The stored output may be missing; run `findcolor verify`."):
                 image_column.image(thumbnail_bytes(candidate.output_sha256), width="stretch")
-            text_column.markdown(f"**#{candidate.id}** · {candidate.status} · {candidate.author} · {candidate.created}")
-            text_column.caption(f"Engine: {candidate.engine} {candidate.model}".strip())
-            text_column.markdown(f"Basis: {candidate.provenance_note or '—'}")
+            text_column.markdown(
+                f"**#{candidate.id}** · {candidate.status} · {literal(candidate.author)} · {candidate.created}"
+            )
+            text_column.caption(literal(f"Engine: {candidate.engine} {candidate.model}".strip()))
+            text_column.markdown(f"Basis: {literal(candidate.provenance_note or '—')}")
             if candidate.review_note:
-                text_column.markdown(f"Review ({candidate.reviewer}): {candidate.review_note}")
+                text_column.markdown(f"Review ({literal(candidate.reviewer)}): {literal(candidate.review_note)}")
             text_column.button(
                 "Load these hints",
                 key=f"ws-load-{candidate.id}",

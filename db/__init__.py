@@ -15,9 +15,11 @@ Opening and transactions
     with catalog.read_session() as session:          # browsing/export: never blocks writers
         page = db.list_photos(session=session, filters=db.PhotoFilter(era="Korean War"), page=1)
 
-Data-access functions never commit; they flush so ids are set. Objects returned stay usable
+Data-access functions never commit (two exceptions say so: ``import_paths`` commits each file,
+``authenticate`` commits a failed attempt before raising); they flush so ids are set. Objects returned stay usable
 after the ``with`` block (loaded relationships: photo.era/event/tags/created_by,
-colorization.photo/created_by/reviewed_by). Every change writes an :class:`AuditEvent`.
+colorization.photo/created_by/reviewed_by). Every change writes an :class:`AuditEvent`. The ``actor`` passed to a function only names who
+acts (by id): the role and active flag are read from the database on each call.
 Every user-facing failure is a :class:`db.errors.CatalogError` (a
 :class:`findcolor.errors.FindColorError`) with a one-line message; hint problems raise
 :class:`findcolor.errors.HintError`.
@@ -45,6 +47,7 @@ Records (``db.models``)::
     ReferenceColor: id, name, hex, description, citation, era, event, place
     User: id, username, display_name, role (Role), active, is_local;  VocabularyTerm: kind, name, year_from, year_to
     AuditEvent: id, at, username, action, entity_type, entity_id, details
+    LoginThrottle: kind ("account" | "client"), subject, failures, last_failure_at, locked_until
 
 Users, roles, local mode (``db.users``; roles ladder viewer < curator < reviewer < admin)::
 
@@ -52,13 +55,19 @@ Users, roles, local mode (``db.users``; roles ladder viewer < curator < reviewer
     get_local_user(*, session) -> User                      # the built-in local curator (every role)
     create_user(*, session, actor: User | None, username, password, role, display_name="") -> User
         # actor None is allowed only for the very first account (bootstrap), which must be admin
-    authenticate(*, session, username, password) -> User    # AuthenticationFailed
+    authenticate(*, session, username, password, client=None) -> User
+        # AuthenticationFailed; SignInThrottled while the account or client must wait or is locked
+        # (growing delays, a 15-minute lock after 10 failures in a row; db.throttle). Commits a failure.
+    unlock_sign_in(*, session, actor, username=None, client=None) -> int   # admins; audited
+    list_sign_in_locks(*, session) -> list[LoginThrottle]
     list_users(*, session, include_local=False) -> list[User];  get_user(*, session, user_id) -> User | None
     get_user_by_name(*, session, username) -> User | None
     set_user_role(*, session, actor, user_id, role) -> User
     set_user_password(*, session, actor, user_id, password) -> User
     set_user_active(*, session, actor, user_id, active: bool) -> User
-    has_role(user, role) -> bool;  require_role(user, role, action: str) -> None   # PermissionDenied
+    has_role(user, role) -> bool;  require_role(user, role, action: str) -> User   # PermissionDenied; checks the object
+    authorize(*, session, actor, role, action) -> User      # checks the database record of actor.id
+    load_actor(*, session, actor) -> User | None            # the database record of actor.id
     four_eyes_applies(*, session, settings) -> bool         # settings.four_eyes and not local mode
 
 Vocabularies (``db.vocabulary``)::
@@ -88,10 +97,11 @@ Files (``db.store``; content-addressed by SHA-256, written atomically, never rew
 Import (``db.ingest``)::
 
     import_paths(*, session, store, settings, actor, paths, metadata_csv=None, defaults=None, progress=None)
-        -> ImportReport
+        -> ImportReport          # commits after every file: a crash loses at most the file in flight
     import_bytes(*, session, store, settings, actor, filename, data: bytes, metadata=None) -> ImportOutcome
-        # ImportOutcome(source, status: "imported" | "duplicate" | "failed", message, photo_id, sha256)
-        # ImportReport(outcomes).imported / .duplicates / .failed  (lists of outcomes)
+        # ImportOutcome(source, status: "imported" | "duplicate" | "failed", message, photo_id, sha256, restored)
+        # ImportReport(outcomes).imported / .duplicates / .failed / .restored  (lists of outcomes)
+        # a duplicate whose stored original is missing or damaged restores it (audited)
 
 Colorizations and review (``db.colorizations``, ``db.review``)::
 
@@ -122,7 +132,9 @@ Export, fixity, audit (``db.export``, ``db.verify``, ``db.audit``)::
     export_bag(*, session, store, out_path, era=None, event=None) -> ExportReport   # .path .photos .files .bytes
         # BagIt zip of approved colorizations with originals, XMP-tagged outputs, metadata.csv/json
     read_xmp(path_or_bytes) -> dict[str, str]                # fields of an exported PNG's XMP packet
-    verify_store(*, session, store) -> FixityReport          # .checked, .missing, .altered, .ok
+    record_export(*, session, actor, report, era=None, event=None) -> AuditEvent   # after export_bag
+    verify_store(*, session, store) -> FixityReport          # .checked .missing .altered .unreferenced .ok .advice()
+    repair_store(*, session, store, actor) -> RepairReport   # removes files no record refers to; audited
     list_audit_events(*, session, entity_type=None, entity_id=None, limit=200) -> list[AuditEvent]
 """
 
@@ -141,15 +153,17 @@ from db.errors import (
     NotFound,
     PermissionDenied,
     RecordImmutable,
+    SignInThrottled,
     StoreError,
 )
-from db.export import ExportReport, export_bag
+from db.export import ExportReport, export_bag, record_export
 from db.ingest import ImportOutcome, ImportReport, import_bytes, import_paths
 from db.migrate import downgrade_database, upgrade_database
 from db.models import (
     AuditEvent,
     Colorization,
     ColorizationStatus,
+    LoginThrottle,
     Photo,
     PhotoStatus,
     PhotoTag,
@@ -165,8 +179,10 @@ from db.references import add_reference_color, get_reference_color, list_referen
 from db.review import approve_colorization, reject_colorization
 from db.settings import Settings, load_settings
 from db.store import FileStore
+from db.throttle import list_sign_in_locks
 from db.users import (
     authenticate,
+    authorize,
     create_user,
     four_eyes_applies,
     get_local_user,
@@ -175,27 +191,31 @@ from db.users import (
     has_role,
     is_local_mode,
     list_users,
+    load_actor,
     require_role,
     set_user_active,
     set_user_password,
     set_user_role,
+    unlock_sign_in,
 )
-from db.verify import FixityReport, verify_store
+from db.verify import FixityReport, RepairReport, repair_store, verify_store
 from db.vocabulary import add_term, get_term, list_terms
 from db.xmp import read_xmp
 
 __all__ = [
     "AuditEvent", "AuthenticationFailed", "Catalog", "CatalogError", "Colorization", "ColorizationPalette",
     "ColorizationStatus", "ConcurrentChange", "DatabaseUnavailable", "DuplicateRecord", "ExportReport",
-    "FileStore", "FixityReport", "ImportOutcome", "ImportReport", "InvalidInput", "NotFound", "PaletteEntry",
-    "PermissionDenied", "Photo", "PhotoFilter", "PhotoPage", "PhotoStatus", "PhotoTag", "RecordImmutable", "ReferenceColor",
-    "Role", "Settings", "StoreError", "TermKind", "User", "VocabularyTerm", "add_reference_color", "add_term",
-    "approve_colorization", "approved_palettes", "authenticate", "combined_palette", "count_photos_by_status",
+    "FileStore", "FixityReport", "ImportOutcome", "ImportReport", "InvalidInput", "LoginThrottle", "NotFound",
+    "PaletteEntry", "PermissionDenied", "Photo", "PhotoFilter", "PhotoPage", "PhotoStatus", "PhotoTag",
+    "RecordImmutable", "ReferenceColor", "RepairReport", "Role", "Settings", "SignInThrottled", "StoreError",
+    "TermKind", "User", "VocabularyTerm", "add_reference_color", "add_term", "approve_colorization",
+    "approved_palettes", "authenticate", "authorize", "combined_palette", "count_photos_by_status",
     "create_colorization", "create_user", "display_path", "downgrade_database", "export_bag",
     "four_eyes_applies", "get_approved_colorization", "get_colorization", "get_local_user", "get_photo",
     "get_photo_by_sha256", "get_reference_color", "get_term", "get_user", "get_user_by_name", "has_role",
     "import_bytes", "import_paths", "is_local_mode", "list_audit_events", "list_colorizations", "list_photos",
-    "list_reference_colors", "list_terms", "list_users", "load_settings", "open_catalog", "read_xmp",
-    "reject_colorization", "require_role", "set_user_active", "set_user_password", "set_user_role",
-    "thumbnail_path", "update_photo", "update_reference_color", "upgrade_database", "verify_store",
+    "list_reference_colors", "list_sign_in_locks", "list_terms", "list_users", "load_actor", "load_settings",
+    "open_catalog", "read_xmp", "record_export", "reject_colorization", "repair_store", "require_role",
+    "set_user_active", "set_user_password", "set_user_role", "thumbnail_path", "unlock_sign_in", "update_photo",
+    "update_reference_color", "upgrade_database", "verify_store",
 ]

@@ -31,8 +31,8 @@ from db.palettes import summarize_colors
 from db.photos import refresh_photo_status, require_photo
 from db.references import find_reference
 from db.settings import Settings
-from db.store import FileStore
-from db.users import require_role
+from db.store import FileStore, hold_store_lock
+from db.users import authorize
 
 _SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 MAX_NOTE_LENGTH = 20_000
@@ -71,7 +71,8 @@ def create_colorization(
     provenance_note: str = "",
 ) -> Colorization:
     """Store a new draft candidate for ``photo_id`` (curators and above)."""
-    actor = require_role(actor, Role.CURATOR, "create colorizations")
+    actor = authorize(session=session, actor=actor, role=Role.CURATOR, action="create colorizations")
+    hold_store_lock(session=session, exclusive=False)  # the output is stored before the commit
     photo = require_photo(session=session, photo_id=photo_id, for_update=True)
     parsed = parse_hints(hints, image_size=(photo.width, photo.height))  # HintError names the field
     hint_dict = parsed.to_dict()

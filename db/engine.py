@@ -22,8 +22,14 @@ from db.errors import CatalogError, ConcurrentChange, DatabaseUnavailable, Recor
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-# Messages of the database triggers of migration 0001 (append-only log, immutable reviews).
-GUARD_MESSAGES = ("audit log is append-only", "reviewed colorization is immutable", "catalog records are never deleted")
+# Messages of the history-protecting database triggers (migrations 0001 and 0004).
+GUARD_MESSAGES = (
+    "audit log is append-only",
+    "reviewed colorization is immutable",
+    "catalog records are never deleted",
+    "catalog records are never replaced or renumbered",
+    "photo content identity (sha256, size, dimensions) is immutable",
+)
 
 
 def describe_url(url: str) -> str:

@@ -43,6 +43,10 @@ class AuthenticationFailed(CatalogError):
     """Unknown user name or wrong password (deliberately not saying which)."""
 
 
+class SignInThrottled(AuthenticationFailed):
+    """Too many failed sign-ins in a row for the account or the client: wait, or ask an admin to unlock."""
+
+
 class RecordImmutable(CatalogError):
     """A reviewed colorization or an audit event cannot be changed; make a new candidate instead."""
 

@@ -37,10 +37,12 @@ from sqlalchemy.orm import Session
 
 import findcolor
 
+from db.audit import record_event
 from db.errors import InvalidInput, StoreError
-from db.models import Colorization, ColorizationStatus, Photo
+from db.models import AuditEvent, Colorization, ColorizationStatus, Photo, Role, User
 from db.references import find_reference
 from db.store import CHUNK_SIZE, FileStore
+from db.users import authorize
 from db.vocabulary import where_photo_in_context
 from db.xmp import Disclosure, build_xmp_packet, embed_xmp_png
 
@@ -255,6 +257,21 @@ def _export_one(
     }
 
 
+# A spreadsheet opening metadata.csv runs a cell starting with one of these as a formula
+# (=HYPERLINK(...), @cmd|...); OWASP's CSV-injection advice: prefix such a cell with a quote.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` for a CSV cell that spreadsheets show as text: a leading ``'`` before a formula character.
+
+    Only text is changed (numbers stay numbers); metadata.json always holds the exact values.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _write_metadata(bag_dir: Path, records: list[dict[str, Any]], *, now: datetime, era: str | None, event: str | None) -> None:
     document = {
         "export": {
@@ -269,25 +286,47 @@ def _write_metadata(bag_dir: Path, records: list[dict[str, Any]], *, now: dateti
     writer.writeheader()
     for record in records:
         photo, files, colorization = record["photo"], record["files"], record["colorization"]
-        writer.writerow(
-            {
-                "photo_id": photo["id"], "identifier": photo["identifier"], "title": photo["title"],
-                "description": photo["description"], "date": photo["date"], "year_from": photo["year_from"],
-                "year_to": photo["year_to"], "place": photo["place"], "source": photo["source"],
-                "rights": photo["rights"], "era": photo["era"] or "", "event": photo["event"] or "",
-                "tags": "; ".join(photo["tags"]), "original_filename": photo["original_filename"],
-                "original_path": files["original"]["path"], "original_sha256": files["original"]["sha256"],
-                "colorized_path": files["colorized"]["path"], "colorized_sha256": files["colorized"]["sha256"],
-                "stored_output_sha256": files["colorized"]["stored_output_sha256"],
-                "colorization_id": colorization["id"], "engine": colorization["engine"],
-                "model_name": colorization["model_name"], "model_version": colorization["model_version"],
-                "weights_sha256": colorization["weights_sha256"] or "",
-                "software_version": colorization["software_version"],
-                "parameters": json.dumps(colorization["parameters"], ensure_ascii=False),
-                "hints": json.dumps(colorization["hints"], ensure_ascii=False),
-                "curator": colorization["curator"], "created_at": colorization["created_at"],
-                "reviewer": colorization["reviewer"] or "", "reviewed_at": colorization["reviewed_at"],
-                "provenance_note": colorization["provenance_note"], "review_note": colorization["review_note"],
-            }
-        )
+        row = {
+            "photo_id": photo["id"], "identifier": photo["identifier"], "title": photo["title"],
+            "description": photo["description"], "date": photo["date"], "year_from": photo["year_from"],
+            "year_to": photo["year_to"], "place": photo["place"], "source": photo["source"],
+            "rights": photo["rights"], "era": photo["era"] or "", "event": photo["event"] or "",
+            "tags": "; ".join(photo["tags"]), "original_filename": photo["original_filename"],
+            "original_path": files["original"]["path"], "original_sha256": files["original"]["sha256"],
+            "colorized_path": files["colorized"]["path"], "colorized_sha256": files["colorized"]["sha256"],
+            "stored_output_sha256": files["colorized"]["stored_output_sha256"],
+            "colorization_id": colorization["id"], "engine": colorization["engine"],
+            "model_name": colorization["model_name"], "model_version": colorization["model_version"],
+            "weights_sha256": colorization["weights_sha256"] or "",
+            "software_version": colorization["software_version"],
+            "parameters": json.dumps(colorization["parameters"], ensure_ascii=False),
+            "hints": json.dumps(colorization["hints"], ensure_ascii=False),
+            "curator": colorization["curator"], "created_at": colorization["created_at"],
+            "reviewer": colorization["reviewer"] or "", "reviewed_at": colorization["reviewed_at"],
+            "provenance_note": colorization["provenance_note"], "review_note": colorization["review_note"],
+        }
+        writer.writerow({column: csv_safe(value) for column, value in row.items()})
     (bag_dir / "metadata.csv").write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def record_export(
+    *,
+    session: Session,
+    actor: User | None,
+    report: ExportReport,
+    era: str | None = None,
+    event: str | None = None,
+) -> AuditEvent:
+    """Record a finished export as an audit event (who exported what, where); call in a write session."""
+    actor = authorize(session=session, actor=actor, role=Role.VIEWER, action="export")
+    return record_event(
+        session=session,
+        actor=actor,
+        action="export.bag",
+        entity_type="export",
+        entity_id=None,
+        details={
+            "path": str(report.path), "photos": report.photos, "files": report.files, "bytes": report.bytes,
+            "era": era, "event": event,
+        },
+    )  # fmt: skip

@@ -13,6 +13,8 @@ from db.models import AuditEvent, Colorization, ColorizationStatus, Photo
 
 # What may still change on a colorization once it has been reviewed (approved -> superseded).
 _SUPERSEDE_COLUMNS = {"status", "superseded_at", "superseded_by_id"}
+# A photo's content identity, set from the bytes at import (migration 0004 guards it too).
+_PHOTO_IDENTITY = ("id", "sha256", "size_bytes", "width", "height", "format", "mode", "bit_depth")
 
 
 @event.listens_for(AuditEvent, "before_update")
@@ -28,6 +30,16 @@ def _refuse_audit_delete(mapper, connection, target: AuditEvent) -> None:  # typ
 @event.listens_for(Photo, "before_delete")
 def _refuse_photo_delete(mapper, connection, target: Photo) -> None:  # type: ignore[no-untyped-def]
     raise RecordImmutable(f"photo #{target.id} cannot be deleted: catalog records are never removed")
+
+
+@event.listens_for(Photo, "before_update")
+def _refuse_photo_identity_change(mapper, connection, target: Photo) -> None:  # type: ignore[no-untyped-def]
+    state = inspect(target)
+    changed = [name for name in _PHOTO_IDENTITY if state.attrs[name].history.has_changes()]
+    if changed:
+        raise RecordImmutable(
+            f"photo #{target.id}: {', '.join(changed)} cannot be changed; the scan and its checksum are the record"
+        )
 
 
 @event.listens_for(Colorization, "before_delete")

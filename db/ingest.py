@@ -1,16 +1,30 @@
 """Import of scans: files, folders (recursive) and a CSV of descriptive metadata.
 
 Each file gets one outcome: imported, duplicate (same SHA-256 as a photo already in the
-catalog or earlier in the same batch; never stored twice) or failed (with the reason). A bad
-file does not stop the batch. The expensive checks (hashing, a full decode) happen before
-anything is written; the file is then stored atomically and its row inserted inside a
-SAVEPOINT, so a failure leaves neither a half-written file nor a half-written row. Running the
-same import again changes nothing.
+catalog, imported earlier or earlier in the same batch; never stored twice) or failed (with the
+reason). A bad file does not stop the batch. Running the same import again changes nothing,
+except that a duplicate whose stored original is missing or damaged restores it (audited as
+``photo.restore_file``).
+
+Each file is committed on its own, so a crash (even ``kill -9``) loses at most the file in
+flight. Per file: hash it and check for a duplicate (a short read transaction), decode it and
+copy it under the store's ``tmp/`` (no transaction), then one short write transaction inserts
+the row, publishes the file (a hard link) and writes the audit event. No write lock is held
+while a file is read, hashed or decoded, and a transaction holds at most one new photo, so
+concurrent imports of overlapping files cannot deadlock (on PostgreSQL the later one waits for
+the earlier one's commit and reports a duplicate). A crash between publishing and committing
+leaves one stored file without a row; ``findcolor verify --repair`` removes it, and importing
+the file again reclaims it.
 
 CSV columns: ``filename`` (matched against the file's name) plus any of the descriptive
 fields: title, description, date (or date_text), year (sets both years), year_from, year_to,
-place, source, rights, identifier, era, event, tags (separated by ';' or ','). An unknown
-column stops the import before anything is written, so a typo cannot silently drop data.
+place, source, rights, identifier, era, event, tags (separated by ';' or ','). The file is
+RFC 4180 CSV as Excel and LibreOffice write it (comma, semicolon or tab separated; UTF-8,
+BOM or not). An unknown column, or a row whose number of fields differs from the header's,
+stops the import before anything is written, so a typo cannot silently drop data.
+
+Inside a folder, symbolic links (to files or folders) are skipped with a warning: an import
+takes only what is in the folder. A link named explicitly as a path is followed.
 """
 
 from __future__ import annotations
@@ -31,12 +45,12 @@ from findcolor.errors import FindColorError
 from findcolor.imageio import ImageInfo, image_info
 
 from db.audit import record_event
-from db.errors import InvalidInput
+from db.errors import InvalidInput, PermissionDenied, StoreError
 from db.models import Photo, Role, User
 from db.photos import DESCRIPTIVE_FIELDS, apply_description, get_photo_by_sha256
 from db.settings import Settings
-from db.store import FileStore, sha256_bytes, sha256_file
-from db.users import require_role
+from db.store import FileStore, StagedFile, hold_store_lock, sha256_bytes, sha256_file
+from db.users import authorize
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +71,7 @@ class ImportOutcome:
     message: str
     photo_id: int | None = None  # the new photo, or the photo it duplicates
     sha256: str | None = None
+    restored: bool = False  # a duplicate whose missing or damaged stored original it restored
 
 
 @dataclass
@@ -79,8 +94,13 @@ class ImportReport:
     def failed(self) -> list[ImportOutcome]:
         return self._with("failed")
 
+    @property
+    def restored(self) -> list[ImportOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.restored]
+
     def summary(self) -> str:
-        return f"{len(self.imported)} imported, {len(self.duplicates)} duplicates, {len(self.failed)} failed"
+        text = f"{len(self.imported)} imported, {len(self.duplicates)} duplicates, {len(self.failed)} failed"
+        return text + (f", {len(self.restored)} stored files restored" if self.restored else "")
 
 
 # ---------------------------------------------------------------------------- metadata CSV
@@ -91,31 +111,80 @@ def _normalise_column(name: str) -> str:
     return COLUMN_ALIASES.get(key, key)
 
 
-def read_metadata_csv(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
-    """Rows of a metadata CSV keyed by file name (UTF-8, with or without BOM; comma or semicolon)."""
+_DELIMITERS = (",", ";", "\t")  # Excel writes ';' where the decimal separator is a comma
+
+
+def _choose_delimiter(text: str) -> str:
+    """The delimiter whose header row has a 'filename' column (the most columns if several; ',' if none)."""
+    best, best_width = ",", 0
+    for delimiter in _DELIMITERS:
+        try:
+            header = next(csv.reader(io.StringIO(text, newline=""), dialect="excel", delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if FILENAME_COLUMN in {_normalise_column(name) for name in header} and len(header) > best_width:
+            best, best_width = delimiter, len(header)
+    return best
+
+
+def _records(path: str | os.PathLike[str], text: str, delimiter: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (line, fields) records of RFC 4180 CSV: quoted fields may hold the delimiter,
+    line breaks and doubled quotes (``"The ""Liberty"" bell, Philadelphia"``)."""
+    reader = csv.reader(io.StringIO(text, newline=""), dialect="excel", delimiter=delimiter, strict=True)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        header = next(reader, [])
+        records = [(reader.line_num, fields) for fields in reader]
+    except csv.Error as exc:
+        raise InvalidInput(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
+    while header and not header[-1].strip():  # spreadsheets may add empty trailing columns
+        header.pop()
+    return header, records
+
+
+def read_metadata_csv(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
+    """Rows of a metadata CSV keyed by file name.
+
+    RFC 4180 as Excel and LibreOffice write it: UTF-8 with or without BOM, separated by
+    commas, semicolons or tabs (the header row decides), fields in double quotes where they
+    hold a separator, a line break or a quote (doubled). A row whose number of fields
+    differs from the header's (beyond empty trailing cells) stops the import with the line
+    numbers, like an unknown column: its values would land in the wrong fields.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
     except FileNotFoundError:
         raise InvalidInput(f"{path}: metadata CSV not found") from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: metadata CSV is not UTF-8 text") from None
+        raise InvalidInput(f"{path}: metadata CSV is not UTF-8 text (save it as \"CSV UTF-8\")") from None
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read metadata CSV ({exc.strerror})") from None
-    try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    columns = {name: _normalise_column(name) for name in (reader.fieldnames or [])}
-    if FILENAME_COLUMN not in columns.values():
+    delimiter = _choose_delimiter(text)
+    header, records = _records(path, text, delimiter)
+    columns = [_normalise_column(name) for name in header]
+    if FILENAME_COLUMN not in columns:
         raise InvalidInput(f"{path}: the metadata CSV needs a '{FILENAME_COLUMN}' column")
     allowed = {FILENAME_COLUMN, "year", *DESCRIPTIVE_FIELDS}
-    for original, name in columns.items():
+    for original, name in zip(header, columns):
         if name not in allowed:
             raise InvalidInput(f"{path}: unknown column {original!r} (known: {', '.join(sorted(allowed))})")
+    records = [(line, fields) for line, fields in records if any(field.strip() for field in fields)]  # blank lines
+    mismatched = []
+    for line, fields in records:
+        while len(fields) > len(columns) and not fields[-1].strip():
+            fields.pop()
+        if len(fields) != len(columns):
+            mismatched.append(f"line {line} has {len(fields)}")
+    if mismatched:
+        listed = ", ".join(mismatched[:5]) + (f" and {len(mismatched) - 5} more lines" if len(mismatched) > 5 else "")
+        shown = "tab" if delimiter == "\t" else repr(delimiter)
+        raise InvalidInput(
+            f"{path}: rows with a different number of fields than the header's {len(columns)}: {listed} "
+            f"(separator {shown}; a value containing it must be in double quotes)"
+        )
     rows: dict[str, dict[str, str]] = {}
-    for line, raw in enumerate(reader, start=2):
-        row = {columns[key]: (value or "").strip() for key, value in raw.items() if key is not None}
+    for line, fields in records:
+        row = {name: value.strip() for name, value in zip(columns, fields)}
         filename = os.path.basename(row.pop(FILENAME_COLUMN, "").replace("\\", "/"))
         if not filename:
             continue
@@ -135,13 +204,19 @@ def read_metadata_csv(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]
 def iter_import_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[str, Path | None]]:
     """(as given, path) for every file to import; folders are searched recursively for images.
 
-    A path that does not exist yields (name, None) so it is reported, not ignored.
+    A path that does not exist yields (name, None) so it is reported, not ignored. Symbolic
+    links inside a folder are not followed (they could lead anywhere on the machine): each is
+    skipped with a warning. (``rglob`` never descends into a linked folder, but it lists it.)
     """
     for given in paths:
         path = Path(given)
         if path.is_dir():
             for found in sorted(path.rglob("*")):
-                if found.is_file() and found.suffix.lower() in IMAGE_SUFFIXES and not found.name.startswith("."):
+                if found.name.startswith("."):
+                    continue
+                if found.is_symlink():
+                    log.warning("%s: skipped, a symbolic link (links inside an imported folder are not followed)", found)
+                elif found.is_file() and found.suffix.lower() in IMAGE_SUFFIXES:
                     yield str(found), found
         elif path.exists():
             yield str(path), path
@@ -152,77 +227,113 @@ def iter_import_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple
 # ---------------------------------------------------------------------------- importing
 
 
-def _insert_photo(
-    *,
-    session: Session,
-    actor: User,
-    source: str,
-    filename: str,
-    sha256: str,
-    size: int,
-    info: ImageInfo,
-    metadata: Mapping[str, object],
-    store_file: Callable[[], object],
-) -> ImportOutcome:
-    """Store the file and insert its row inside a savepoint; roll both back on failure."""
-    savepoint = session.begin_nested()
+def _begin_read(session: Session) -> None:
+    """Start a read transaction: on SQLite it does not take the write lock (BEGIN DEFERRED)."""
+    session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+
+
+@dataclass(frozen=True)
+class _Existing:
+    """The photo that already holds these bytes (plain values: safe after the transaction ends)."""
+
+    photo_id: int
+    filename: str
+    sha256: str
+
+
+def _existing_photo(*, session: Session, sha256: str) -> _Existing | None:
+    photo = get_photo_by_sha256(session=session, sha256=sha256)
+    return None if photo is None else _Existing(photo.id, photo.original_filename, photo.sha256)
+
+
+def _existing_photo_committed(*, session: Session, sha256: str) -> _Existing | None:
+    """:func:`_existing_photo` in a short read transaction of its own (on SQLite: no write lock)."""
+    _begin_read(session)
+    existing = _existing_photo(session=session, sha256=sha256)
+    session.commit()
+    return existing
+
+
+def _duplicate(*, source: str, existing: _Existing, restored: bool) -> ImportOutcome:
+    message = f"already in the catalog as photo #{existing.photo_id} ({existing.filename})"
+    if restored:
+        message += "; its stored file was missing or damaged and has been restored from this file"
+    return ImportOutcome(source, "duplicate", message, existing.photo_id, existing.sha256, restored=restored)
+
+
+def _restore_original(
+    *, session: Session, store: FileStore, actor: User, existing: _Existing, stage: Callable[[], StagedFile], source: str
+) -> bool:
+    """Restore the photo's stored original from these (identical) bytes if it is missing or damaged.
+
+    Stages the bytes first, then writes in the session's transaction (with a
+    ``photo.restore_file`` audit event); True if restored.
+    """
+    verdict = store.matches(existing.sha256)
+    if verdict is True:
+        return False
+    staged = stage()
     try:
-        photo = Photo(
-            sha256=sha256,
-            original_filename=filename[:500],
-            format=info.format,
-            width=info.width,
-            height=info.height,
-            mode=info.mode,
-            bit_depth=info.bit_depth,
-            size_bytes=size,
-            created_by_id=actor.id,
-        )
-        session.add(photo)
-        apply_description(session=session, photo=photo, values=metadata)
-        session.flush()
-        store_file()  # raises StoreError when the bytes no longer hash to sha256
+        actor = authorize(session=session, actor=actor, role=Role.CURATOR, action="import photos")
+        store.restore(staged)
         record_event(
             session=session,
             actor=actor,
-            action="photo.import",
+            action="photo.restore_file",
             entity_type="photo",
-            entity_id=photo.id,
-            details={"filename": filename, "sha256": sha256, "size": size},
+            entity_id=existing.photo_id,
+            details={"sha256": existing.sha256, "was": "missing" if verdict is None else "altered", "from": source},
         )
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()
-        existing = get_photo_by_sha256(session=session, sha256=sha256)
-        return ImportOutcome(
-            source,
-            "duplicate",
-            f"same content as photo #{existing.id if existing else '?'} (imported at the same time)",
-            existing.id if existing else None,
-            sha256,
-        )
-    except FindColorError as exc:
-        savepoint.rollback()
-        return ImportOutcome(source, "failed", str(exc), None, sha256)
-    except BaseException:
-        savepoint.rollback()
-        raise
-    return ImportOutcome(source, "imported", f"imported as photo #{photo.id}", photo.id, sha256)
+    finally:
+        store.discard(staged)
+    return True
 
 
-def _duplicate_of(*, session: Session, sha256: str, seen: Mapping[str, str], source: str) -> ImportOutcome | None:
-    existing = get_photo_by_sha256(session=session, sha256=sha256)
-    if existing is not None:
-        return ImportOutcome(
-            source,
-            "duplicate",
-            f"already in the catalog as photo #{existing.id} ({existing.original_filename})",
-            existing.id,
-            sha256,
-        )
-    if sha256 in seen:
-        return ImportOutcome(source, "duplicate", f"same content as {seen[sha256]} in this import", None, sha256)
-    return None
+def _insert_photo(
+    *,
+    session: Session,
+    store: FileStore,
+    actor: User,
+    source: str,
+    filename: str,
+    staged: StagedFile,
+    info: ImageInfo,
+    metadata: Mapping[str, object],
+) -> ImportOutcome:
+    """Insert the row and publish the staged file in the session's transaction (the caller commits).
+
+    The store lock is taken first, so a concurrent repair cannot remove the object between
+    its publication and the commit. InvalidInput (bad metadata) and StoreError propagate.
+    """
+    hold_store_lock(session=session, exclusive=False)
+    actor = authorize(session=session, actor=actor, role=Role.CURATOR, action="import photos")
+    existing = _existing_photo(session=session, sha256=staged.sha256)
+    if existing is not None:  # imported by someone else since this file was checked
+        return _duplicate(source=source, existing=existing, restored=False)
+    photo = Photo(
+        sha256=staged.sha256,
+        original_filename=filename[:500],
+        format=info.format,
+        width=info.width,
+        height=info.height,
+        mode=info.mode,
+        bit_depth=info.bit_depth,
+        size_bytes=staged.size,
+        created_by_id=actor.id,
+    )
+    session.add(photo)
+    apply_description(session=session, photo=photo, values=metadata)
+    session.flush()
+    store.publish(staged)
+    record_event(
+        session=session,
+        actor=actor,
+        action="photo.import",
+        entity_type="photo",
+        entity_id=photo.id,
+        details={"filename": filename, "sha256": staged.sha256, "size": staged.size},
+    )
+    return ImportOutcome(source, "imported", f"imported as photo #{photo.id}", photo.id, staged.sha256)
 
 
 def import_paths(
@@ -236,22 +347,24 @@ def import_paths(
     defaults: Mapping[str, object] | None = None,
     progress: Callable[[ImportOutcome], None] | None = None,
 ) -> ImportReport:
-    """Import files and folders; ``defaults`` (e.g. era, event) apply where the CSV says nothing."""
-    actor = require_role(actor, Role.CURATOR, "import photos")
+    """Import files and folders; ``defaults`` (e.g. era, event) apply where the CSV says nothing.
+
+    **Commits ``session`` after every file** (see the module docstring): pass a write session
+    with nothing else pending. ``progress`` is called after each file's outcome is committed.
+    """
+    actor = authorize(session=session, actor=actor, role=Role.CURATOR, action="import photos")
     metadata = read_metadata_csv(metadata_csv) if metadata_csv is not None else {}
     defaults = dict(defaults or {})
+    session.commit()
     report = ImportReport()
-    seen: dict[str, str] = {}
     matched: set[str] = set()
     for source, path in iter_import_files(paths):
         outcome = _import_path(
             session=session, store=store, settings=settings, actor=actor, source=source, path=path,
-            metadata={**defaults, **metadata.get(path.name if path else "", {})}, seen=seen,
-        )
+            metadata={**defaults, **metadata.get(path.name if path else "", {})},
+        )  # fmt: skip
         if path is not None and path.name in metadata:
             matched.add(path.name)
-        if outcome.status != "failed" and outcome.sha256:
-            seen.setdefault(outcome.sha256, source)
         report.outcomes.append(outcome)
         log.info("%s: %s", source, outcome.message)
         if progress is not None:
@@ -269,8 +382,8 @@ def _import_path(
     source: str,
     path: Path | None,
     metadata: Mapping[str, object],
-    seen: Mapping[str, str],
 ) -> ImportOutcome:
+    """One file, committed on its own: hash, check, decode and stage it outside any write transaction."""
     if path is None:
         return ImportOutcome(source, "failed", "file not found")
     try:
@@ -282,19 +395,52 @@ def _import_path(
         sha256 = sha256_file(path)
     except OSError as exc:
         return ImportOutcome(source, "failed", f"cannot read the file ({exc.strerror or exc})")
-    duplicate = _duplicate_of(session=session, sha256=sha256, seen=seen, source=source)
-    if duplicate is not None:
-        return duplicate
+    existing = _existing_photo_committed(session=session, sha256=sha256)
+    if existing is not None:
+        try:
+            restored = _restore_original(
+                session=session, store=store, actor=actor, existing=existing, source=source,
+                stage=lambda: store.stage_file(path, expected_sha256=sha256),
+            )  # fmt: skip
+            session.commit()
+        except (StoreError, OSError) as exc:
+            session.rollback()
+            return ImportOutcome(source, "failed", f"same as photo #{existing.photo_id}, but {exc}", existing.photo_id, sha256)
+        return _duplicate(source=source, existing=existing, restored=restored)
     try:
         info = image_info(path, max_pixels=settings.max_pixels)
     except FindColorError as exc:
         return ImportOutcome(source, "failed", str(exc).removeprefix(f"{path}: "), None, sha256)
     except OSError as exc:
         return ImportOutcome(source, "failed", f"cannot read the file ({exc.strerror or exc})", None, sha256)
-    return _insert_photo(
-        session=session, actor=actor, source=source, filename=path.name, sha256=sha256, size=size, info=info,
-        metadata=metadata, store_file=lambda: store.put_file(path, expected_sha256=sha256),
-    )
+    try:
+        staged = store.stage_file(path, expected_sha256=sha256)
+    except StoreError as exc:
+        return ImportOutcome(source, "failed", str(exc), None, sha256)
+    try:
+        outcome = _insert_photo(
+            session=session, store=store, actor=actor, source=source, filename=path.name, staged=staged, info=info,
+            metadata=metadata,
+        )  # fmt: skip
+        session.commit()
+        return outcome
+    except IntegrityError:  # PostgreSQL: the same bytes were committed by a concurrent import meanwhile
+        session.rollback()
+        existing = _existing_photo_committed(session=session, sha256=sha256)
+        if existing is None:
+            raise
+        return _duplicate(source=source, existing=existing, restored=False)
+    except PermissionDenied:
+        session.rollback()
+        raise
+    except FindColorError as exc:
+        session.rollback()
+        return ImportOutcome(source, "failed", str(exc), None, sha256)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        store.discard(staged)
 
 
 def import_bytes(
@@ -307,22 +453,51 @@ def import_bytes(
     data: bytes,
     metadata: Mapping[str, object] | None = None,
 ) -> ImportOutcome:
-    """Import one uploaded file (the dashboard's upload widget)."""
-    actor = require_role(actor, Role.CURATOR, "import photos")
+    """Import one uploaded file in the caller's transaction (which commits it).
+
+    The bytes are hashed, decoded and staged before the first query, so when this is the first
+    thing done in a transaction the write lock is not held while decoding.
+    """
     name = os.path.basename(filename.replace("\\", "/")) or "upload"
     if len(data) > settings.max_upload_bytes:
         return ImportOutcome(
             name, "failed", f"file is {len(data) / 1e6:.0f} MB, more than the limit of {settings.max_upload_bytes / 1e6:.0f} MB"
         )
     sha256 = sha256_bytes(data)
-    duplicate = _duplicate_of(session=session, sha256=sha256, seen={}, source=name)
-    if duplicate is not None:
-        return duplicate
     try:
         info = image_info(data, max_pixels=settings.max_pixels)
-    except FindColorError as exc:
+    except FindColorError as exc:  # a file never imported (nothing unreadable is ever stored)
         return ImportOutcome(name, "failed", str(exc).removeprefix("image: "), None, sha256)
-    return _insert_photo(
-        session=session, actor=actor, source=name, filename=name, sha256=sha256, size=len(data), info=info,
-        metadata=dict(metadata or {}), store_file=lambda: store.put_bytes(data),
-    )
+    actor = authorize(session=session, actor=actor, role=Role.CURATOR, action="import photos")
+    existing = _existing_photo(session=session, sha256=sha256)
+    if existing is not None:
+        restored = _restore_original(
+            session=session, store=store, actor=actor, existing=existing, source=name, stage=lambda: store.stage_bytes(data)
+        )
+        return _duplicate(source=name, existing=existing, restored=restored)
+    staged = store.stage_bytes(data)
+    savepoint = session.begin_nested()
+    try:
+        outcome = _insert_photo(
+            session=session, store=store, actor=actor, source=name, filename=name, staged=staged, info=info,
+            metadata=dict(metadata or {}),
+        )  # fmt: skip
+        savepoint.commit()
+        return outcome
+    except IntegrityError:  # PostgreSQL: the same bytes were committed by a concurrent import meanwhile
+        savepoint.rollback()
+        existing = _existing_photo(session=session, sha256=sha256)
+        if existing is None:
+            raise
+        return _duplicate(source=name, existing=existing, restored=False)
+    except PermissionDenied:
+        savepoint.rollback()
+        raise
+    except FindColorError as exc:
+        savepoint.rollback()
+        return ImportOutcome(name, "failed", str(exc), None, sha256)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    finally:
+        store.discard(staged)

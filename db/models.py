@@ -316,3 +316,21 @@ class AuditEvent(Base):
 
     def __repr__(self) -> str:
         return f"AuditEvent(#{self.id} {self.action} {self.entity_type}#{self.entity_id} by {self.username})"
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins in a row for one account or one client, and the temporary lock they caused.
+
+    Kept in the database so that every dashboard process and the CLI see the same counts.
+    """
+
+    __tablename__ = "login_throttle"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "account" or "client"
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)  # lower-cased user name, or client id
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))  # in a row
+    last_failure_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"LoginThrottle({self.kind} {self.subject!r}: {self.failures} failures)"

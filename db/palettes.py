@@ -15,6 +15,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from findcolor.abgrid import ABGrid
 from findcolor.color import AB_NORM, lab_to_hex, rgb_to_lab
 
 from db.models import Colorization, ColorizationStatus, Photo
@@ -22,7 +23,9 @@ from db.vocabulary import where_photo_in_context
 
 PALETTE_VERSION = 1
 SUMMARY_SIDE = 128  # the output is reduced to this longer side before summarising
-AB_BINS = 11  # histogram bins per chroma axis over [-AB_NORM, AB_NORM]: 20 units per bin
+# The histogram's ab cells: the cells of the hint network's palette hint (HintNetConfig().palette_cells),
+# 11 x 11 cells of 20 ab units over [-AB_NORM, AB_NORM]: a cell means the same colours in the catalog and the network.
+PALETTE_CELLS = ABGrid(per_axis=11, ab_range=AB_NORM)
 DOMINANT_COLORS = 8
 NEUTRAL_CHROMA = 6.0  # pixels with less chroma than this count as gray in the colour list
 
@@ -45,26 +48,19 @@ class PaletteEntry:
     lab: tuple[float, float, float]
 
 
-def _ab_bin(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    scale = AB_BINS / (2 * AB_NORM)
-    ia = np.clip(((a + AB_NORM) * scale).astype(int), 0, AB_BINS - 1)
-    ib = np.clip(((b + AB_NORM) * scale).astype(int), 0, AB_BINS - 1)
-    return ia * AB_BINS + ib
-
-
 def summarize_colors(image: Image.Image) -> dict[str, Any]:
     """The stored summary of an RGB image: ab histogram, mean chroma, dominant colours."""
     small = image.convert("RGB")
     small.thumbnail((SUMMARY_SIDE, SUMMARY_SIDE), Image.Resampling.BILINEAR)
     lab = rgb_to_lab(np.asarray(small, dtype=np.float32) / 255.0).reshape(-1, 3)
-    bins = _ab_bin(lab[:, 1], lab[:, 2])
-    histogram = np.bincount(bins, minlength=AB_BINS * AB_BINS).astype(np.float64)
+    bins = PALETTE_CELLS.cell_index(lab[:, 1], lab[:, 2])
+    histogram = np.bincount(bins, minlength=PALETTE_CELLS.cells).astype(np.float64)
     histogram /= max(1.0, histogram.sum())
     chroma = np.hypot(lab[:, 1], lab[:, 2])
     coloured = chroma >= NEUTRAL_CHROMA
     colors = []
     if coloured.any():
-        counts = np.bincount(bins[coloured], minlength=AB_BINS * AB_BINS)
+        counts = np.bincount(bins[coloured], minlength=PALETTE_CELLS.cells)
         for index in np.argsort(counts)[::-1][:DOMINANT_COLORS]:
             if counts[index] == 0:
                 break
@@ -79,8 +75,8 @@ def summarize_colors(image: Image.Image) -> dict[str, Any]:
             )
     return {
         "version": PALETTE_VERSION,
-        "ab_bins": AB_BINS,
-        "ab_range": AB_NORM,
+        "ab_bins": PALETTE_CELLS.per_axis,
+        "ab_range": PALETTE_CELLS.ab_range,
         "ab_histogram": [round(float(v), 5) for v in histogram],
         "mean_chroma": round(float(chroma.mean()), 3),
         "coloured_share": round(float(coloured.mean()), 4),
@@ -115,7 +111,7 @@ def combined_palette(
     for item in approved_palettes(session=session, era=era, event=event):
         for color in item.palette.get("colors", []):
             lab = np.asarray(color["lab"], dtype=np.float64)
-            key = int(_ab_bin(np.asarray([lab[1]]), np.asarray([lab[2]]))[0])
+            key = int(PALETTE_CELLS.cell_index(lab[1], lab[2]))
             weights[key] = weights.get(key, 0.0) + float(color["weight"])
             sums[key] = sums.get(key, np.zeros(3)) + lab * float(color["weight"])
     ranked = sorted(weights, key=lambda key: weights[key], reverse=True)[:colors]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db.audit import record_event
 from db.errors import InvalidInput, NotFound, parse_choice
 from db.models import Colorization, ColorizationStatus, Photo, PhotoStatus, PhotoTag, Role, TermKind, User
-from db.users import require_role
+from db.users import authorize
 from db.vocabulary import parse_year, resolve_term, where_photo_in_context
 
 # Descriptive fields a curator may set (on import or later), with their maximum lengths.
@@ -252,7 +252,7 @@ def apply_description(*, session: Session, photo: Photo, values: Mapping[str, ob
 
 def update_photo(*, session: Session, actor: User | None, photo_id: int, changes: Mapping[str, object]) -> Photo:
     """Edit descriptive fields (curators and above); the scan and its hash never change."""
-    require_role(actor, Role.CURATOR, "edit photo descriptions")
+    actor = authorize(session=session, actor=actor, role=Role.CURATOR, action="edit photo descriptions")
     photo = require_photo(session=session, photo_id=photo_id, for_update=True)
     applied = apply_description(session=session, photo=photo, values=changes)
     if applied:

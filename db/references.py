@@ -15,7 +15,7 @@ from findcolor.color import hex_to_rgb, rgb_to_hex
 from db.audit import record_event
 from db.errors import DuplicateRecord, InvalidInput, NotFound
 from db.models import ReferenceColor, Role, TermKind, User
-from db.users import require_role
+from db.users import authorize
 from db.vocabulary import resolve_term
 
 EDITABLE_FIELDS = ("hex", "description", "citation", "era", "event", "place")
@@ -99,7 +99,7 @@ def add_reference_color(
     place: str = "",
 ) -> ReferenceColor:
     """Add a documented colour to the palette memory (curators and above)."""
-    actor = require_role(actor, Role.CURATOR, "add reference colours")
+    actor = authorize(session=session, actor=actor, role=Role.CURATOR, action="add reference colours")
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput("a reference colour needs a name of 1-200 characters")
@@ -130,7 +130,7 @@ def update_reference_color(
     *, session: Session, actor: User | None, name: str, changes: Mapping[str, object]
 ) -> ReferenceColor:
     """Edit a reference colour (its name stays: hints cite it)."""
-    actor = require_role(actor, Role.CURATOR, "edit reference colours")
+    actor = authorize(session=session, actor=actor, role=Role.CURATOR, action="edit reference colours")
     color = get_reference_color(session=session, name=name)
     if color is None:
         raise NotFound(f"no reference colour named {name!r}")

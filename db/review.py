@@ -24,7 +24,7 @@ from db.errors import NotFound, PermissionDenied, RecordImmutable
 from db.models import Colorization, ColorizationStatus, Role, User
 from db.photos import refresh_photo_status, require_photo
 from db.settings import Settings
-from db.users import four_eyes_applies, require_role
+from db.users import authorize, four_eyes_applies
 
 MAX_NOTE_LENGTH = 20_000
 
@@ -34,7 +34,7 @@ def _utcnow() -> datetime:
 
 
 def _lock_draft(*, session: Session, settings: Settings, actor: User | None, colorization_id: int, verb: str) -> tuple[User, Colorization]:
-    actor = require_role(actor, Role.REVIEWER, f"{verb} colorizations")
+    actor = authorize(session=session, actor=actor, role=Role.REVIEWER, action=f"{verb} colorizations")
     candidate = session.get(Colorization, colorization_id)
     if candidate is None:
         raise NotFound(f"no colorization #{colorization_id}")

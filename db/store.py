@@ -6,9 +6,18 @@ root::
     objects/ab/cd/abcd…   the bytes exactly as received (originals, colorization outputs)
     derived/256/ab/abcd….jpg   cached previews (thumbnails, display copies), re-creatable
 
-Writes are atomic (temporary file in the same folder, fsync, rename), so a crash never
-leaves a half-written object under its final name. An object that already exists is never
-rewritten; objects are made read-only after writing.
+Writes are atomic (temporary file under ``tmp/``, fsync, then a link or rename to the final
+name), so a crash never leaves a half-written object under its final name. An intact object is
+never rewritten; objects are made read-only after writing. The one exception is repair: an
+object whose bytes no longer hash to its name (or that is missing) is replaced by verified
+bytes (:meth:`restore`).
+
+Import stages a file first (:meth:`stage_file`: copied under ``tmp/`` and hashed, outside any
+database transaction) and publishes it (:meth:`publish`: one rename) inside the transaction
+that inserts its row. A crash can therefore leave at most the file in flight, under one name:
+a staging file of a process that is gone, or an object no record refers to. ``findcolor verify
+--repair`` removes both (:func:`db.verify.repair_store`); re-importing the file reclaims the
+object. :func:`hold_store_lock` keeps that removal from racing an import in flight.
 """
 
 from __future__ import annotations
@@ -17,10 +26,16 @@ import hashlib
 import logging
 import os
 import re
+import socket
 import tempfile
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from findcolor.errors import ImageLoadError
 from findcolor.imageio import DEFAULT_MAX_PIXELS, preview
@@ -31,6 +46,13 @@ log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1 << 20
 _SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+# Staging files are named incoming.<pid>.<host>.<random>, so a repair can tell whose they are.
+_HOST = re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname())[:64] or "host"
+_STAGING_PATTERN = re.compile(r"^incoming\.(\d+)\.([A-Za-z0-9_-]+)\.")
+# A staging file of another machine (shared store) counts as abandoned after this long.
+FOREIGN_STAGING_MAX_AGE_S = 24 * 3600
+# PostgreSQL advisory lock key: writers of new objects hold it shared, repair exclusive.
+_STORE_LOCK_KEY = 0x66696E64636F6C  # "findcol"
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -63,6 +85,39 @@ def _fsync_directory(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else (or not allowed to ask)
+        return True
+    return True
+
+
+def hold_store_lock(*, session: Session, exclusive: bool) -> None:
+    """Order writers of new objects (shared) against :func:`db.verify.repair_store` (exclusive).
+
+    Held until the transaction ends. A writer takes it before publishing an object whose row it
+    is about to commit, so a repair never sees that object without its row. On SQLite the write
+    transaction (``BEGIN IMMEDIATE``) already excludes every other writer.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        session.execute(text(f"SELECT {function}(:key)"), {"key": _STORE_LOCK_KEY})
+    else:
+        session.connection()  # begins the transaction, and with it the write lock
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """Bytes copied under ``tmp/`` and hashed, waiting to be published (or discarded)."""
+
+    path: Path
+    sha256: str
+    size: int
 
 
 class FileStore:
@@ -136,6 +191,90 @@ class FileStore:
             temp_path.unlink(missing_ok=True)
         return key
 
+    # ------------------------------------------------------------------ staging (import)
+
+    def stage_file(self, source: str | os.PathLike[str], *, expected_sha256: str) -> StagedFile:
+        """Copy ``source`` under ``tmp/``, hashing on the way; StoreError if it no longer hashes as expected."""
+        digest = hashlib.sha256()
+
+        def copy(handle: BinaryIO) -> None:
+            with open(source, "rb") as reader:
+                for chunk in iter(lambda: reader.read(CHUNK_SIZE), b""):
+                    digest.update(chunk)
+                    handle.write(chunk)
+
+        temp_path = self._write_temp(self.root / "tmp", copy)
+        changed = f"{source}: file changed while it was being imported; try again"
+        return self._checked(temp_path, digest.hexdigest(), expected_sha256, changed)
+
+    def stage_bytes(self, data: bytes) -> StagedFile:
+        temp_path = self._write_temp(self.root / "tmp", lambda handle: handle.write(data))
+        key = sha256_bytes(data)
+        return self._checked(temp_path, key, key, "")
+
+    def _checked(self, temp_path: Path, key: str, expected: str, message: str) -> StagedFile:
+        if key != expected:
+            temp_path.unlink(missing_ok=True)
+            raise StoreError(message)
+        return StagedFile(temp_path, key, temp_path.stat().st_size)
+
+    def publish(self, staged: StagedFile) -> bool:
+        """Give a staged file its final name; True if moved there, False if an intact copy was there already.
+
+        The move is one rename, so at every moment the file exists under exactly one name (a
+        crash leaves either a staging file or an object, never both). An existing object that
+        does not hash to its name (damaged) is replaced by the staged bytes.
+        """
+        if self.matches(staged.sha256):
+            return False
+        self.restore(staged)
+        return True
+
+    def restore(self, staged: StagedFile) -> None:
+        """Move the staged (verified) bytes to their final name, replacing a missing or damaged object atomically."""
+        target = self.path(staged.sha256)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(staged.path, 0o444)
+            os.replace(staged.path, target)
+            _fsync_directory(target.parent)
+        except OSError as exc:
+            raise StoreError(f"cannot write to the file store at {self.root}: {exc.strerror or exc}") from None
+
+    def discard(self, staged: StagedFile) -> None:
+        staged.path.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------------ repair
+
+    def remove_object(self, sha256: str) -> None:
+        """Delete an object (only for objects no record refers to; see db.verify.repair_store)."""
+        try:
+            self.path(sha256).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot remove {self.path(sha256)}: {exc.strerror or exc}") from None
+
+    def abandoned_staging_files(self) -> list[Path]:
+        """Staging files whose writer is gone: its process ended on this machine, or a day has passed."""
+        staging = self.root / "tmp"
+        if not staging.is_dir():
+            return []
+        abandoned = []
+        now = time.time()
+        for path in sorted(staging.iterdir()):
+            if not path.is_file():
+                continue
+            match = _STAGING_PATTERN.match(path.name)
+            if match and match.group(2) == _HOST:
+                gone = not _process_alive(int(match.group(1)))
+            else:
+                try:
+                    gone = now - path.stat().st_mtime > FOREIGN_STAGING_MAX_AGE_S
+                except FileNotFoundError:
+                    continue
+            if gone:
+                abandoned.append(path)
+        return abandoned
+
     def _write_atomically(self, target: Path, write: Callable[[BinaryIO], object]) -> None:
         temp_path = self._write_temp(self.root / "tmp", write)
         try:
@@ -146,7 +285,7 @@ class FileStore:
     def _write_temp(self, staging_dir: Path, write: Callable[[BinaryIO], object]) -> Path:
         try:
             staging_dir.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=staging_dir, prefix="incoming-")
+            fd, name = tempfile.mkstemp(dir=staging_dir, prefix=f"incoming.{os.getpid()}.{_HOST}.")
         except OSError as exc:
             raise StoreError(f"cannot write to the file store at {self.root}: {exc.strerror or exc}") from None
         temp_path = Path(name)

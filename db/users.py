@@ -5,6 +5,10 @@ roles before it may. While no user account exists the catalog runs in *local mod
 built-in local user (role admin, no password) acts, and the four-eyes rule is off, which
 suits a one-person archive. Creating the first account (which must be an admin) ends local
 mode; the local user is then deactivated but stays in the records it signed.
+
+The ``actor`` a caller hands to a data-layer function only says *who* acts (its id): what that
+user may do is read from the database for each call (:func:`authorize`), so a caller-built or
+stale ``User`` object cannot grant a role, and a deactivated account stops acting at once.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from db.audit import record_event
 from db.errors import AuthenticationFailed, DuplicateRecord, InvalidInput, NotFound, PermissionDenied, parse_choice
 from db.models import Role, User
 from db.settings import Settings
+from db import throttle
 
 LOCAL_USERNAME = "local"
 MIN_PASSWORD_LENGTH = 8
@@ -39,7 +44,11 @@ def has_role(user: User | None, role: Role | str) -> bool:
 
 
 def require_role(user: User | None, role: Role | str, action: str) -> User:
-    """``user`` if allowed to act as ``role``; else PermissionDenied naming the action and the role."""
+    """``user`` if allowed to act as ``role``; else PermissionDenied naming the action and the role.
+
+    Checks the object as given (for showing or hiding controls); the data layer itself calls
+    :func:`authorize`, which checks the database record instead.
+    """
     needed = parse_role(role)
     if user is None:
         raise PermissionDenied(f"sign in to {action}")
@@ -48,6 +57,24 @@ def require_role(user: User | None, role: Role | str, action: str) -> User:
     if not has_role(user, needed):
         raise PermissionDenied(f"{user.username!r} is a {user.role.value}; only a {needed.value} or above may {action}")
     return user
+
+
+def load_actor(*, session: Session, actor: User | None) -> User | None:
+    """The acting user's record as the database holds it now, found by ``actor.id``; None if none.
+
+    Role, active flag and name come from the database, never from the object passed (whose
+    unsaved changes to those fields are discarded).
+    """
+    user_id = getattr(actor, "id", None)
+    if not isinstance(user_id, int):
+        return None
+    with session.no_autoflush:
+        return session.get(User, user_id, populate_existing=True)
+
+
+def authorize(*, session: Session, actor: User | None, role: Role | str, action: str) -> User:
+    """The database record of ``actor`` if it may act as ``role``; else PermissionDenied."""
+    return require_role(load_actor(session=session, actor=actor), role, action)
 
 
 def is_local_mode(*, session: Session) -> bool:
@@ -95,10 +122,10 @@ def create_user(
     if first_account:
         if role is not Role.ADMIN:
             raise InvalidInput("the first user account must be an admin (someone has to manage the others)")
-        if actor is not None and not actor.is_local:
-            require_role(actor, Role.ADMIN, "create user accounts")
+        if actor is not None:
+            actor = authorize(session=session, actor=actor, role=Role.ADMIN, action="create user accounts")
     else:
-        require_role(actor, Role.ADMIN, "create user accounts")
+        actor = authorize(session=session, actor=actor, role=Role.ADMIN, action="create user accounts")
     username = (username or "").strip()
     if not _USERNAME_PATTERN.match(username):
         raise InvalidInput(f"user name {username!r} must be 1-100 letters, digits, '.', '_', '@' or '-'")
@@ -143,8 +170,18 @@ def list_users(*, session: Session, include_local: bool = False) -> list[User]:
     return list(session.scalars(query))
 
 
-def authenticate(*, session: Session, username: str, password: str) -> User:
-    """The active user with this name and password, else AuthenticationFailed."""
+def authenticate(*, session: Session, username: str, password: str, client: str | None = None) -> User:
+    """The active user with this name and password, else AuthenticationFailed.
+
+    Throttled per account name and per ``client`` (an id of where the attempt comes from, e.g.
+    the browser's address; see :mod:`db.throttle`): while an account or client must wait or
+    is locked, :class:`SignInThrottled` is raised without checking the password. A failed
+    attempt is counted and audited and the session is **committed** before the error is
+    raised, so the count survives; call this in a transaction of its own.
+    """
+    now = throttle.utcnow()
+    attempt = throttle.begin_attempt(session=session, username=username or "", client=client)
+    attempt.check(now=now)
     user = get_user_by_name(session=session, username=username or "")
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
@@ -153,18 +190,40 @@ def authenticate(*, session: Session, username: str, password: str) -> User:
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         valid = False
     if not valid or user is None or not user.active:
+        attempt.failed(session=session, user=user, now=now)
+        session.commit()
         raise AuthenticationFailed("unknown user name or wrong password")
     if _hasher.check_needs_rehash(stored):
         user.password_hash = _hasher.hash(password)
+    attempt.succeeded(session=session)
     return user
 
 
-def _managed_user(*, session: Session, actor: User | None, user_id: int, action: str) -> User:
-    require_role(actor, Role.ADMIN, action)
+def unlock_sign_in(*, session: Session, actor: User | None, username: str | None = None, client: str | None = None) -> int:
+    """Clear the failed sign-ins of an account name and/or a client (admins only); how many counters were cleared."""
+    actor = authorize(session=session, actor=actor, role=Role.ADMIN, action="unlock sign-ins")
+    if not (username or "").strip() and not (client or "").strip():
+        raise InvalidInput("name the account or the client to unlock")
+    cleared = throttle.clear_counters(session=session, username=username, client=client)
+    user = get_user_by_name(session=session, username=username) if username else None
+    record_event(
+        session=session,
+        actor=actor,
+        action="user.unlock",
+        entity_type="user",
+        entity_id=user.id if user is not None else None,
+        details={"username": username, "client": client, "cleared": cleared},
+    )
+    return cleared
+
+
+def _managed_user(*, session: Session, actor: User | None, user_id: int, action: str) -> tuple[User, User]:
+    """(the acting admin's record, the account to change)."""
+    actor = authorize(session=session, actor=actor, role=Role.ADMIN, action=action)
     user = get_user(session=session, user_id=user_id)
     if user is None or user.is_local:
         raise NotFound(f"no user account #{user_id}")
-    return user
+    return actor, user
 
 
 def _admins_left_after(*, session: Session, user: User) -> int:
@@ -179,7 +238,7 @@ def _admins_left_after(*, session: Session, user: User) -> int:
 
 
 def set_user_role(*, session: Session, actor: User | None, user_id: int, role: Role | str) -> User:
-    user = _managed_user(session=session, actor=actor, user_id=user_id, action="change roles")
+    actor, user = _managed_user(session=session, actor=actor, user_id=user_id, action="change roles")
     role = parse_role(role)
     if user.role is Role.ADMIN and role is not Role.ADMIN and _admins_left_after(session=session, user=user) == 0:
         raise InvalidInput(f"{user.username!r} is the last admin; make someone else admin first")
@@ -199,10 +258,11 @@ def set_user_role(*, session: Session, actor: User | None, user_id: int, role: R
 
 def set_user_password(*, session: Session, actor: User | None, user_id: int, password: str) -> User:
     """An admin may reset anyone's password; a user may change their own."""
-    if actor is not None and actor.id == user_id and actor.active and not actor.is_local:
-        user = actor
+    record = load_actor(session=session, actor=actor)
+    if record is not None and record.id == user_id and record.active and not record.is_local:
+        actor = user = record
     else:
-        user = _managed_user(session=session, actor=actor, user_id=user_id, action="reset passwords")
+        actor, user = _managed_user(session=session, actor=actor, user_id=user_id, action="reset passwords")
     user.password_hash = _hasher.hash(_check_password(password))
     session.flush()
     record_event(session=session, actor=actor, action="user.set_password", entity_type="user", entity_id=user.id)
@@ -210,7 +270,7 @@ def set_user_password(*, session: Session, actor: User | None, user_id: int, pas
 
 
 def set_user_active(*, session: Session, actor: User | None, user_id: int, active: bool) -> User:
-    user = _managed_user(session=session, actor=actor, user_id=user_id, action="activate or deactivate users")
+    actor, user = _managed_user(session=session, actor=actor, user_id=user_id, action="activate or deactivate users")
     if not active and user.role is Role.ADMIN and _admins_left_after(session=session, user=user) == 0:
         raise InvalidInput(f"{user.username!r} is the last admin and cannot be deactivated")
     user.active = active

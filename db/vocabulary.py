@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from db.audit import record_event
 from db.errors import DuplicateRecord, InvalidInput, parse_choice
 from db.models import Photo, Role, TermKind, User, VocabularyTerm
-from db.users import require_role
+from db.users import authorize
 
 MIN_YEAR, MAX_YEAR = 1800, 2100
 
@@ -82,7 +82,7 @@ def add_term(
 ) -> VocabularyTerm:
     """Add an era or event (curators and above)."""
     kind = parse_kind(kind)
-    require_role(actor, Role.CURATOR, f"add {kind.value}s")
+    actor = authorize(session=session, actor=actor, role=Role.CURATOR, action=f"add {kind.value}s")
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput(f"a {kind.value} name must have 1-200 characters")

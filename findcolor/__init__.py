@@ -8,8 +8,8 @@ lightness exactly. See README.md for the hint format.
 from findcolor.errors import EngineError, FindColorError, HintError, ImageLoadError
 from findcolor.hints import Hints, parse_hints
 from findcolor.imageio import load_image
-from findcolor.neural import suggest
 from findcolor.pipeline import available_engines, colorize, get_engine
+from findcolor.suggestions import suggest
 
 __version__ = "0.1.0"
 

@@ -3,7 +3,8 @@
 ``findcolor colorize IN [--hints H.json] [--engine auto|neural|classical] -o OUT`` and
 ``findcolor --version`` live here; the catalog commands (import, export, verify, db,
 user) are registered by ``db.cli`` when that package is installed, loaded lazily so the
-library itself never depends on the catalog.
+library itself never depends on the catalog. A catalog that is installed but cannot be
+imported (a missing or broken dependency) keeps its commands, which then say why they fail.
 
 Every failure a user can cause ends as one line on stderr and a non-zero exit code.
 """
@@ -23,27 +24,46 @@ from findcolor.imageio import DEFAULT_MAX_PIXELS
 from findcolor.pipeline import ENGINE_NAMES, colorize
 
 EXIT_USER_ERROR = 2
+CATALOG_COMMANDS = ("import", "export", "verify", "db", "user")  # registered by db.cli
 EXIT_INTERRUPTED = 130
 
 _OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
 
 
-def _save_atomically(image, path: str) -> None:
-    """Write to a temporary file beside ``path`` and rename: a crash never leaves half an image."""
+def _check_output(path: str) -> str:
+    """The output folder, once ``path`` is known to be a writable image file name (checked before any work)."""
     extension = os.path.splitext(path)[1].lower()
     if extension not in _OUTPUT_FORMATS:
         raise FindColorError(f"{path}: unsupported output type {extension or '(none)'} (use .png, .jpg, .tif or .webp)")
+    if os.path.isdir(path):
+        raise FindColorError(f"{path}: is a folder; give the file to write, e.g. {os.path.join(path, 'colour' + extension)}")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FindColorError(f"{path}: output folder {directory} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise FindColorError(f"{path}: cannot write to the folder {directory} (permission denied)")
+    return directory
+
+
+def _save_atomically(image, path: str) -> None:
+    """Write to a temporary file beside ``path`` and rename: a crash never leaves half an image."""
+    directory = _check_output(path)
+    extension = os.path.splitext(path)[1].lower()
     options = {"quality": 95} if _OUTPUT_FORMATS[extension] in ("JPEG", "WEBP") else {}
-    handle, temporary = tempfile.mkstemp(prefix=".findcolor-", suffix=extension, dir=directory)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".findcolor-", suffix=extension, dir=directory)
+    except OSError as exc:
+        raise FindColorError(f"{path}: cannot write to the folder {directory} ({exc.strerror or exc})") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             image.save(stream, format=_OUTPUT_FORMATS[extension], **options)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
+    except OSError as exc:  # disk full, a folder or read-only file in the way, ...
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise FindColorError(f"{path}: cannot write the image ({exc.strerror or exc})") from None
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
@@ -53,6 +73,7 @@ def _save_atomically(image, path: str) -> None:
 def _run_colorize(args: argparse.Namespace) -> int:
     if os.path.abspath(args.output) == os.path.abspath(args.input):
         raise FindColorError(f"{args.output}: refusing to overwrite the original scan; choose another output path")
+    _check_output(args.output)  # before the work, not after it
     image = colorize(args.input, args.hints, engine=args.engine, working_side=args.working_side, max_pixels=args.max_pixels)
     _save_atomically(image, args.output)
     logging.getLogger("findcolor").info("wrote %s (%dx%d)", args.output, image.width, image.height)
@@ -83,11 +104,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     try:
         from db.cli import register_commands
-    except ImportError:  # the catalog is optional for library-only installs
-        pass
+    except ImportError as exc:
+        if not (isinstance(exc, ModuleNotFoundError) and exc.name == "db"):  # installed but broken: say so
+            _register_unavailable_catalog(commands, exc)
+        # else the catalog is not installed: a library-only install has no catalog commands
     else:
         register_commands(commands)
     return parser
+
+
+def _register_unavailable_catalog(commands: argparse._SubParsersAction, error: ImportError) -> None:  # type: ignore[type-arg]
+    """Catalog commands that explain, in one line, why they cannot run (e.g. a missing dependency)."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+
+    def unavailable(args: argparse.Namespace) -> int:
+        raise FindColorError(
+            f"the catalog commands cannot be loaded: {reason} "
+            "(reinstall the dependencies: pip install -r requirements.txt)"
+        )
+
+    for name in CATALOG_COMMANDS:
+        # every argument is taken as is ("\0" prefix: no options), so the explanation is what the user sees
+        command = commands.add_parser(
+            name, help="unavailable: the catalog could not be loaded", add_help=False, prefix_chars="\0"
+        )
+        command.add_argument("arguments", nargs="*")
+        command.set_defaults(handler=unavailable)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

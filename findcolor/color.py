@@ -267,10 +267,21 @@ def lab_to_rgb_keep_lightness(lightness: torch.Tensor, ab: torch.Tensor) -> torc
     _max_chroma_table()  # build once, before the blocks race for it
 
     def convert(rows: slice) -> None:
-        block_l = lightness[rows].reshape(-1)
-        block_ab = ab[rows].reshape(-1, 2)
-        rgb = _keep_lightness_block(block_l, block_ab[:, 0].contiguous(), block_ab[:, 1].contiguous())
-        out[rows] = rgb.t().reshape(-1, width, 3)
+        out[rows] = lab_block_to_rgb_keep_lightness(lightness[rows], ab[rows])
 
     for_each_row_block(height, width, convert)
     return out
+
+
+def lab_block_to_rgb_keep_lightness(lightness: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+    """:func:`lab_to_rgb_keep_lightness` for one block of rows, computed in the calling thread.
+
+    For callers that already run their own row blocks (the pipeline fuses upsampling, hints and
+    this conversion per block). ``lightness`` is (n, W), ``ab`` (n, W, 2); returns (n, W, 3).
+    """
+    _max_chroma_table()
+    width = lightness.shape[-1]
+    block_l = lightness.float().reshape(-1)
+    block_ab = ab.float().reshape(-1, 2)
+    rgb = _keep_lightness_block(block_l, block_ab[:, 0].contiguous(), block_ab[:, 1].contiguous())
+    return rgb.t().reshape(-1, width, 3)

@@ -22,3 +22,7 @@ class HintError(FindColorError):
 
 class EngineError(FindColorError):
     """The requested colorization engine cannot run (e.g. no model weights are installed)."""
+
+
+class InsufficientMemoryError(FindColorError):
+    """The image is within the pixel limit but does not fit in the memory this machine has free."""

@@ -24,6 +24,10 @@ Rules (README documents them for users):
 * ``palette`` (colours with non-negative weights) and ``saturation`` (0..1, the mean HSV
   saturation wanted) are optional global hints used by the neural engine.
 * Every item may carry ``"reference"``: the id of the palette-memory colour it came from.
+* Limits, far above anything painted by hand, bound the work a hints file can ask for:
+  10,000 points and strokes together, 100,000 stroke vertices and 2,000,000 pixels of stroke
+  path in all, a radius of at most 1,000 and a width of at most 2,000 pixels, 1,000 palette
+  colours.
 """
 
 from __future__ import annotations
@@ -41,6 +45,15 @@ from findcolor.color import hex_to_lab, hex_to_rgb
 from findcolor.errors import HintError
 
 HINT_FORMAT_VERSION = 1
+
+# Limits on what one hints file may ask for (see the module docstring). Rasterising costs
+# about (path length x width) per stroke and one patch per point, so these bound the work.
+MAX_LOCAL_HINTS = 10_000  # points and strokes together
+MAX_STROKE_VERTICES = 100_000  # over all strokes
+MAX_STROKE_LENGTH = 2_000_000.0  # pixels of polyline, over all strokes
+MAX_RADIUS = 1_000  # pixels
+MAX_WIDTH = 2_000.0  # pixels
+MAX_PALETTE_COLORS = 1_000
 
 Reference = str | int | None
 
@@ -149,12 +162,14 @@ def _reference(value: Any, where: str) -> Reference:
     raise HintError(f"{where}: expected a string or integer id, got {value!r}")
 
 
-def _items(obj: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+def _items(obj: Mapping[str, Any], key: str, limit: int) -> list[Mapping[str, Any]]:
     value = obj.get(key, [])
     if value is None:
         return []
     if not isinstance(value, list):
         raise HintError(f"{key}: expected a list, got {type(value).__name__}")
+    if len(value) > limit:
+        raise HintError(f"{key}: {len(value):,} items, more than the limit of {limit:,}")
     for index, item in enumerate(value):
         if not isinstance(item, Mapping):
             raise HintError(f"{key}[{index}]: expected an object, got {type(item).__name__}")
@@ -188,12 +203,17 @@ def _parse_object(obj: Any, image_size: tuple[int, int] | None) -> Hints:
     if version != HINT_FORMAT_VERSION:
         raise HintError(f"version: unsupported hint format version {version!r} (this Find Color reads version 1)")
     width, height = image_size if image_size is not None else (None, None)
+    point_items, stroke_items = _items(obj, "points", MAX_LOCAL_HINTS), _items(obj, "strokes", MAX_LOCAL_HINTS)
+    if len(point_items) + len(stroke_items) > MAX_LOCAL_HINTS:
+        raise HintError(
+            f"hints: {len(point_items) + len(stroke_items):,} points and strokes, more than the limit of {MAX_LOCAL_HINTS:,}"
+        )
 
     points = []
-    for i, item in enumerate(_items(obj, "points")):
+    for i, item in enumerate(point_items):
         where = f"points[{i}]"
         _check_keys(item, {"x", "y", "color", "radius", "reference"}, where)
-        radius = _number(item.get("radius", 0), f"{where}.radius", minimum=0)
+        radius = _number(item.get("radius", 0), f"{where}.radius", minimum=0, maximum=MAX_RADIUS)
         if radius != int(radius):
             raise HintError(f"{where}.radius: must be a whole number of pixels, got {radius:g}")
         points.append(
@@ -207,12 +227,16 @@ def _parse_object(obj: Any, image_size: tuple[int, int] | None) -> Hints:
         )
 
     strokes = []
-    for i, item in enumerate(_items(obj, "strokes")):
+    vertex_count, path_length = 0, 0.0
+    for i, item in enumerate(stroke_items):
         where = f"strokes[{i}]"
         _check_keys(item, {"path", "color", "width", "reference"}, where)
         path = _require(item, "path", where)
         if not isinstance(path, list) or not path:
             raise HintError(f"{where}.path: expected a non-empty list of [x, y] pairs")
+        vertex_count += len(path)
+        if vertex_count > MAX_STROKE_VERTICES:
+            raise HintError(f"{where}.path: the strokes have more than {MAX_STROKE_VERTICES:,} vertices in all (the limit)")
         vertices = []
         for j, vertex in enumerate(path):
             if not isinstance(vertex, (list, tuple)) or len(vertex) != 2:
@@ -223,17 +247,22 @@ def _parse_object(obj: Any, image_size: tuple[int, int] | None) -> Hints:
                     _coordinate(vertex[1], f"{where}.path[{j}][1]", height),
                 )
             )
+        path_length += sum(math.dist(a, b) for a, b in zip(vertices, vertices[1:]))
+        if path_length > MAX_STROKE_LENGTH:
+            raise HintError(
+                f"{where}.path: the strokes are more than {MAX_STROKE_LENGTH:,.0f} pixels long in all (the limit)"
+            )
         strokes.append(
             StrokeHint(
                 path=tuple(vertices),
                 color=_color(_require(item, "color", where), f"{where}.color"),
-                width=_number(item.get("width", 1.0), f"{where}.width", minimum=0.0),
+                width=_number(item.get("width", 1.0), f"{where}.width", minimum=0.0, maximum=MAX_WIDTH),
                 reference=_reference(item.get("reference"), f"{where}.reference"),
             )
         )
 
     palette = []
-    for i, item in enumerate(_items(obj, "palette")):
+    for i, item in enumerate(_items(obj, "palette", MAX_PALETTE_COLORS)):
         where = f"palette[{i}]"
         _check_keys(item, {"color", "weight", "reference"}, where)
         palette.append(
@@ -286,6 +315,8 @@ def parse_hints_json(text: str, *, image_size: tuple[int, int] | None = None) ->
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise HintError(f"hints are not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:  # the format is 4 levels deep; thousands of nested brackets are not hints
+        raise HintError("hints are not valid hints JSON: lists or objects nested far too deeply") from None
     return _parse_object(obj, image_size)
 
 
@@ -314,30 +345,123 @@ def _point_box(center: float, radius: int, extent: int, scale: float, size: int)
     return max(lo, 0), min(hi, size)
 
 
-def _stroke_mask(stroke: StrokeHint, sx: float, sy: float, out_w: int, out_h: int) -> np.ndarray:
-    """Pixels whose centres lie within width/2 of the polyline, in output coordinates."""
-    mask = np.zeros((out_h, out_w), dtype=bool)
-    points = np.array([((x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5) for x, y in stroke.path], dtype=np.float64)
-    half = max(stroke.width / 2.0 * math.sqrt(sx * sy), 0.5)  # never thinner than one 8-connected pixel line
-    segments = list(zip(points[:-1], points[1:])) or [(points[0], points[0])]
-    for start, end in segments:
-        x0 = max(int(math.floor(min(start[0], end[0]) - half)), 0)
-        x1 = min(int(math.ceil(max(start[0], end[0]) + half)) + 1, out_w)
-        y0 = max(int(math.floor(min(start[1], end[1]) - half)), 0)
-        y1 = min(int(math.ceil(max(start[1], end[1]) + half)) + 1, out_h)
-        if x1 <= x0 or y1 <= y0:
-            continue
-        ys, xs = np.mgrid[y0:y1, x0:x1]
-        direction = end - start
-        length2 = float(direction @ direction)
-        if length2 == 0.0:
-            t = np.zeros_like(xs, dtype=np.float64)
-        else:
-            t = np.clip(((xs - start[0]) * direction[0] + (ys - start[1]) * direction[1]) / length2, 0.0, 1.0)
-        dx = xs - (start[0] + t * direction[0])
-        dy = ys - (start[1] + t * direction[1])
-        mask[y0:y1, x0:x1] |= dx * dx + dy * dy <= half * half
-    return mask
+@dataclass(frozen=True)
+class HintRaster:
+    """Local hints prepared for one output size, rasterised any band of rows at a time.
+
+    Full-resolution work runs in row blocks (see :mod:`findcolor.blocks`), so no caller
+    ever needs a whole-image hint map: :meth:`rows` paints only the hints that reach the
+    band, into arrays of the band's size. Build it with :func:`prepare_hints`.
+    """
+
+    out_size: tuple[int, int]  # (w, h)
+    segments: np.ndarray  # (S, 5) float64: x0, y0, x1, y1, half width, in output pixels; strokes in order
+    segment_rows: np.ndarray  # (S, 2) int64: first row and end row a segment can reach
+    segment_ab: np.ndarray  # (S, 2) float32: the chroma each segment paints
+    boxes: np.ndarray  # (P, 4) int64: x0, x1, y0, y1 of each point's patch, [x0, x1) x [y0, y1)
+    box_ab: np.ndarray  # (P, 2) float32
+
+    def rows(self, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        """``(ab, mask)`` for output rows ``rows`` (a slice with start and stop), as :func:`rasterize_hints`."""
+        out_w, out_h = self.out_size
+        first, end = max(rows.start or 0, 0), min(rows.stop if rows.stop is not None else out_h, out_h)
+        ab = np.zeros((max(end - first, 0), out_w, 2), dtype=np.float32)
+        mask = np.zeros((max(end - first, 0), out_w), dtype=bool)
+        if end <= first:
+            return ab, mask
+        reaching = np.flatnonzero((self.segment_rows[:, 0] < end) & (self.segment_rows[:, 1] > first))
+        for index in reaching:  # in order: later strokes win
+            x0, y0, x1, y1, half = self.segments[index]
+            _paint_segment(ab, mask, first, (x0, y0), (x1, y1), half, self.segment_ab[index])
+        boxes = self.boxes
+        reaching = np.flatnonzero((boxes[:, 2] < end) & (boxes[:, 3] > first))
+        for index in reaching:  # after the strokes: points win
+            bx0, bx1, by0, by1 = (int(v) for v in boxes[index])
+            ab[max(by0, first) - first : min(by1, end) - first, bx0:bx1] = self.box_ab[index]
+            mask[max(by0, first) - first : min(by1, end) - first, bx0:bx1] = True
+        return ab, mask
+
+
+def _paint_segment(
+    ab: np.ndarray,
+    mask: np.ndarray,
+    first: int,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    half: float,
+    color_ab: np.ndarray,
+) -> None:
+    """Paint the pixels whose centres lie within ``half`` of the segment, in the band at row ``first``."""
+    band_h, out_w = mask.shape
+    (sx, sy), (ex, ey) = start, end
+    dx, dy = ex - sx, ey - sy
+    # The part of the segment whose points can reach the band's rows bounds the columns to test.
+    low, high = first - half, first + band_h - 1 + half
+    if dy == 0.0:
+        t0, t1 = 0.0, 1.0
+    else:
+        t0, t1 = sorted(((low - sy) / dy, (high - sy) / dy))
+        t0, t1 = max(t0, 0.0), min(t1, 1.0)
+        if t1 < t0:
+            return
+    x_lo, x_hi = sorted((sx + t0 * dx, sx + t1 * dx))
+    x0 = max(int(math.floor(x_lo - half)), 0)
+    x1 = min(int(math.ceil(x_hi + half)) + 1, out_w)
+    y0 = max(int(math.floor(min(sy, ey) - half)), first)
+    y1 = min(int(math.ceil(max(sy, ey) + half)) + 1, first + band_h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    ys = np.arange(y0, y1, dtype=np.float64)[:, None]  # (h, 1)
+    xs = np.arange(x0, x1, dtype=np.float64)[None, :]  # (1, w)
+    length2 = dx * dx + dy * dy
+    t = np.zeros((1, 1)) if length2 == 0.0 else np.clip(((xs - sx) * dx + (ys - sy) * dy) / length2, 0.0, 1.0)
+    distance_x = xs - (sx + t * dx)
+    distance_y = ys - (sy + t * dy)
+    covered = distance_x * distance_x + distance_y * distance_y <= half * half  # (h, w)
+    ab[y0 - first : y1 - first, x0:x1][covered] = color_ab
+    mask[y0 - first : y1 - first, x0:x1] |= covered
+
+
+def prepare_hints(hints: Hints, image_size: tuple[int, int], out_size: tuple[int, int]) -> HintRaster:
+    """The local hints of ``hints`` ready to rasterise at ``out_size``; sizes are ``(width, height)``."""
+    width, height = image_size
+    out_w, out_h = out_size
+    sx, sy = out_w / width, out_h / height
+    chroma: dict[str, tuple[float, float]] = {}
+
+    def ab_of(color: str) -> tuple[float, float]:
+        if color not in chroma:
+            chroma[color] = hint_ab(color)
+        return chroma[color]
+
+    segments, segment_ab = [], []
+    for stroke in hints.strokes:
+        # vertices in output coordinates; never thinner than one 8-connected pixel line
+        points = [((x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5) for x, y in stroke.path]
+        half = max(stroke.width / 2.0 * math.sqrt(sx * sy), 0.5)
+        pairs = list(zip(points[:-1], points[1:])) or [(points[0], points[0])]
+        segments += [(*start, *end, half) for start, end in pairs]
+        segment_ab += [ab_of(stroke.color)] * len(pairs)
+    segment_array = np.array(segments, dtype=np.float64).reshape(-1, 5)
+    segment_rows = np.stack(
+        [
+            np.floor(np.minimum(segment_array[:, 1], segment_array[:, 3]) - segment_array[:, 4]),
+            np.ceil(np.maximum(segment_array[:, 1], segment_array[:, 3]) + segment_array[:, 4]) + 1,
+        ],
+        axis=1,
+    ).astype(np.int64)
+    boxes = [
+        (*_point_box(point.x, point.radius, width, sx, out_w), *_point_box(point.y, point.radius, height, sy, out_h))
+        for point in hints.points
+    ]
+    return HintRaster(
+        out_size=(out_w, out_h),
+        segments=segment_array,
+        segment_rows=segment_rows.reshape(-1, 2),
+        segment_ab=np.array(segment_ab, dtype=np.float32).reshape(-1, 2),
+        boxes=np.array(boxes, dtype=np.int64).reshape(-1, 4),
+        box_ab=np.array([ab_of(point.color) for point in hints.points], dtype=np.float32).reshape(-1, 2),
+    )
 
 
 def rasterize_hints(
@@ -347,22 +471,9 @@ def rasterize_hints(
 
     Returns ``ab`` of shape ``(h, w, 2)`` float32 (zero where no hint) and ``mask`` of
     shape ``(h, w)`` bool. Coordinates scale from the image to the output resolution.
+    For a full-resolution scan use :func:`prepare_hints` and rasterise row blocks instead.
     """
-    width, height = image_size
-    out_w, out_h = out_size
-    sx, sy = out_w / width, out_h / height
-    ab = np.zeros((out_h, out_w, 2), dtype=np.float32)
-    mask = np.zeros((out_h, out_w), dtype=bool)
-    for stroke in hints.strokes:
-        covered = _stroke_mask(stroke, sx, sy, out_w, out_h)
-        ab[covered] = hint_ab(stroke.color)
-        mask |= covered
-    for point in hints.points:
-        x0, x1 = _point_box(point.x, point.radius, width, sx, out_w)
-        y0, y1 = _point_box(point.y, point.radius, height, sy, out_h)
-        ab[y0:y1, x0:x1] = hint_ab(point.color)
-        mask[y0:y1, x0:x1] = True
-    return ab, mask
+    return prepare_hints(hints, image_size, out_size).rows(slice(0, out_size[1]))
 
 
 def palette_ab(hints: Hints) -> list[tuple[float, float, float]]:

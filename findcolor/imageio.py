@@ -20,7 +20,7 @@ from typing import BinaryIO, Union
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from findcolor.blocks import for_each_row_block
+from findcolor.blocks import for_each_row_block, row_blocks
 from findcolor.color import lightness_from_luminance, srgb_to_linear
 from findcolor.errors import ImageLoadError
 
@@ -74,16 +74,21 @@ def lightness_of(rgb: np.ndarray, *, is_grayscale: bool = False) -> np.ndarray:
     lightness = np.empty((height, width), dtype=np.float32)
 
     def convert(rows: slice) -> None:
-        if is_grayscale:
-            luminance = srgb_to_linear(rgb[rows, :, 0])
-        else:
-            linear = srgb_to_linear(rgb[rows])
-            # the Y row of the sRGB -> XYZ matrix
-            luminance = linear[..., 0] * 0.2126729 + linear[..., 1] * 0.7151522 + linear[..., 2] * 0.0721750
-        lightness[rows] = lightness_from_luminance(luminance)
+        lightness[rows] = _lightness_block(rgb[rows], is_grayscale)
 
     for_each_row_block(height, width, convert)
     return lightness
+
+
+def _lightness_block(rgb: np.ndarray, is_grayscale: bool) -> np.ndarray:
+    """CIELAB L of a block of sRGB floats (n, W, 3), in the calling thread."""
+    if is_grayscale:
+        luminance = srgb_to_linear(rgb[..., 0])
+    else:
+        linear = srgb_to_linear(rgb)
+        # the Y row of the sRGB -> XYZ matrix
+        luminance = linear[..., 0] * 0.2126729 + linear[..., 1] * 0.7151522 + linear[..., 2] * 0.0721750
+    return lightness_from_luminance(luminance)
 
 
 def _describe(source: ImageSource) -> str:
@@ -94,7 +99,13 @@ def _describe(source: ImageSource) -> str:
 
 def _open(source: ImageSource, max_pixels: int) -> Image.Image:
     """Open lazily and check the pixel count before any decoding happens."""
+    return _open_counted(source, max_pixels)[0]
+
+
+def _open_counted(source: ImageSource, max_pixels: int) -> tuple[Image.Image, int]:
+    """:func:`_open`, and the number of file bytes read into memory (0 for a PIL image)."""
     name = _describe(source)
+    data = b""
     if isinstance(source, Image.Image):
         image = source
     else:
@@ -134,27 +145,38 @@ def _open(source: ImageSource, max_pixels: int) -> Image.Image:
         )
     if pixels == 0:
         raise ImageLoadError(f"{name}: image has no pixels")
-    return image
+    return image, len(data)
 
 
-def _decode(image: Image.Image, name: str) -> Image.Image:
-    """Force a full decode so truncated files fail here, then apply EXIF orientation."""
+def _decode(image: Image.Image, name: str, *, in_place: bool = False) -> Image.Image:
+    """Force a full decode so truncated files fail here, then apply EXIF orientation.
+
+    ``in_place`` turns ``image`` itself (no copy when there is nothing to turn); otherwise
+    a new image is returned and ``image`` is left as it was.
+    """
     try:
         image.load()
+        if in_place:
+            ImageOps.exif_transpose(image, in_place=True)
+            return image
         return ImageOps.exif_transpose(image) or image
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ImageLoadError(f"{name}: image data is truncated or corrupt ({exc})") from None
 
 
-def _to_srgb_float(image: Image.Image, name: str) -> np.ndarray:
-    """Any PIL mode -> (H, W, 3) float32 sRGB in [0, 1]."""
+def _to_srgb_float(image: Image.Image, name: str, peak: float | None = None) -> np.ndarray:
+    """Any PIL mode -> (H, W, 3) float32 sRGB in [0, 1].
+
+    ``peak`` is the white level of a 32-bit gray image (mode I or F); by default it is
+    guessed from this image's maximum, so a caller converting a part passes the whole's.
+    """
     mode = image.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
         gray = np.asarray(image, dtype=np.float32) / 65535.0
         return np.repeat(gray[..., None], 3, axis=2)
     if mode in ("I", "F"):
         gray = np.asarray(image, dtype=np.float32)
-        gray = np.clip(gray / _nominal_peak(mode, float(gray.max(initial=0.0))), 0.0, 1.0)
+        gray = np.clip(gray / (peak or _nominal_peak(mode, float(gray.max(initial=0.0)))), 0.0, 1.0)
         return np.repeat(gray[..., None], 3, axis=2)
     if mode == "CMYK":
         image = _cmyk_to_rgb(image)
@@ -220,6 +242,84 @@ def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
         bit_depth=_bit_depth(source_mode),
     )
     return LoadedImage(rgb=rgb, info=info, is_grayscale=is_grayscale)
+
+
+# ---------------------------------------------------------------------------- lightness of a large scan
+
+# Bytes per pixel Pillow holds for a decoded image of each mode (multi-band images take 4).
+_DECODED_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
+# Modes that can only hold gray: their lightness comes from one channel, with no check.
+_GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "F", "I;16", "I;16B", "I;16L", "I;16N"})
+
+
+@dataclass(frozen=True)
+class OpenedImage:
+    """An image whose header is read and checked against the pixel limit, its pixels not yet decoded."""
+
+    name: str  # the path, or "image"
+    image: Image.Image  # lazy: nothing decoded yet
+    owned: bool  # opened here (closed once decoded); False for a caller's PIL image
+    file_bytes: int  # compressed data held in memory until decoding ends
+
+    @property
+    def pixels(self) -> int:
+        return self.image.width * self.image.height
+
+    @property
+    def decoded_bytes_per_pixel(self) -> int:
+        """Memory per pixel of the decoded image, as Pillow stores it."""
+        return _DECODED_BYTES.get(self.image.mode, 4)
+
+
+def open_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> OpenedImage:
+    """Read ``source``'s header and check its size, decoding nothing (so memory can be checked first)."""
+    image, file_bytes = _open_counted(source, max_pixels)
+    return OpenedImage(
+        name=_describe(source), image=image, owned=not isinstance(source, Image.Image), file_bytes=file_bytes
+    )
+
+
+def decode_lightness(opened: OpenedImage) -> tuple[np.ndarray, ImageInfo]:
+    """The scan's CIELAB lightness (H, W) float32, orientation applied, and what the scan is.
+
+    Equal to ``load_image(source).lightness()``, but the image never exists as floats: each
+    row block is converted on its own, so the peak is the decoded image plus 4 bytes per
+    pixel. An image opened here is closed before returning, releasing its pixels and data.
+    """
+    image, name = opened.image, opened.name
+    source_mode, source_format = image.mode, image.format or "unknown"
+    oriented = image
+    try:
+        oriented = _decode(image, name, in_place=opened.owned)  # a caller's image is never changed
+        width, height = oriented.size
+        peak = None
+        if oriented.mode in ("I", "F"):
+            peak = _nominal_peak(oriented.mode, float(oriented.getextrema()[1]))
+        is_grayscale = oriented.mode in _GRAY_MODES or _all_gray(oriented, name)
+        lightness = np.empty((height, width), dtype=np.float32)
+
+        def convert(rows: slice) -> None:
+            band = oriented.crop((0, rows.start, width, rows.stop))
+            lightness[rows] = _lightness_block(_to_srgb_float(band, name, peak), is_grayscale)
+
+        for_each_row_block(height, width, convert)
+    finally:
+        if opened.owned:
+            oriented.close()
+            image.close()
+    info = ImageInfo(format=source_format, width=width, height=height, mode=source_mode, bit_depth=_bit_depth(source_mode))
+    return lightness, info
+
+
+def _all_gray(image: Image.Image, name: str) -> bool:
+    """Whether every pixel has three equal channels (a gray photo stored in colour), block by block."""
+    width, height = image.size
+    for rows in row_blocks(height, width):
+        band = image.crop((0, rows.start, width, rows.stop))
+        pixels = np.asarray(band) if band.mode == "RGB" else _to_srgb_float(band, name)
+        if not (np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 1], pixels[..., 2])):
+            return False
+    return True
 
 
 def image_info(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:

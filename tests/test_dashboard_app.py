@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard_support import add_photo, add_user, assert_clean, errors, open_test_catalog, sign_in, start_app
+from dashboard_support import add_photo, add_user, assert_clean, errors, open_test_catalog, shown, sign_in, start_app
 
 
 def test_without_accounts_the_catalog_opens_in_single_user_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -14,7 +14,7 @@ def test_without_accounts_the_catalog_opens_in_single_user_mode(tmp_path: Path, 
     app = start_app()
     assert_clean(app)
     assert app.title[0].value == "Catalog"
-    assert "local curator (single-user mode)" in app.sidebar.caption[0].value
+    assert "local curator (single-user mode)" in shown(app.sidebar.caption[0].value)
     assert not app.sidebar.button  # nobody to sign out
 
 
@@ -55,7 +55,7 @@ def test_sign_in_and_sign_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     app = sign_in(start_app(), "boss")
     assert_clean(app)
     assert app.title[0].value == "Catalog"
-    assert "boss (admin)" in app.sidebar.caption[0].value
+    assert "boss (admin)" in shown(app.sidebar.caption[0].value)
     app.sidebar.button[0].click().run()
     assert app.title[0].value == "Find Color"
     assert "user_id" not in app.session_state
@@ -71,3 +71,57 @@ def test_a_viewer_cannot_open_write_pages(tmp_path: Path, monkeypatch: pytest.Mo
             app.switch_page(page)  # the page is not part of a viewer's navigation at all
     app.switch_page("views/export.py").run()
     assert app.title[0].value == "Export"
+
+
+# ----------------------------------------------------------------------------- single-user mode only on loopback
+
+
+@pytest.fixture
+def serve_on():
+    """Set Streamlit's ``server.address`` as ``--server.address`` would, restoring it afterwards."""
+    from streamlit import config
+
+    original = config.get_option("server.address")
+    yield lambda address: config.set_option("server.address", address)
+    config.set_option("server.address", original)
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "::", "192.168.1.20", "archive.example.org", None])
+def test_without_accounts_a_network_address_shows_only_how_to_create_an_admin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serve_on, address: str | None
+) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_photo(catalog, title="Harbour")
+    serve_on(address)  # None: unset, and Streamlit then listens on every interface
+    app = start_app()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title[0].value == "Find Color"
+    assert [code.value for code in app.code] == ["findcolor user add NAME --role admin"]
+    assert "no user accounts" in app.warning[0].value
+    elements = [(node.type, getattr(node, "value", None)) for node in app.main if node.type != "main"]  # in order
+    assert [kind for kind, _ in elements] == ["title", "warning", "markdown", "code", "caption", "html"], elements
+    assert [node for node in app.sidebar if node.type != "sidebar"] == []  # no "signed in as", no navigation
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("views/admin.py")  # no page of the catalog is registered at all
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_on_a_loopback_address_single_user_mode_still_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serve_on, address: str
+) -> None:
+    open_test_catalog(tmp_path, monkeypatch)
+    serve_on(address)
+    app = start_app()
+    assert_clean(app)
+    assert app.title[0].value == "Catalog"
+    assert "local curator (single-user mode)" in shown(app.sidebar.caption[0].value)
+
+
+def test_with_accounts_a_network_address_shows_the_sign_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serve_on) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    serve_on("0.0.0.0")
+    app = sign_in(start_app(), "boss")
+    assert_clean(app)
+    assert app.title[0].value == "Catalog"
+    assert "boss (admin)" in shown(app.sidebar.caption[0].value)

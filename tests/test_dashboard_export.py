@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import db
-from dashboard_support import add_candidate, add_photo, assert_clean, open_test_catalog, start_app
+from dashboard_support import add_candidate, add_photo, assert_clean, errors, open_test_catalog, start_app
 
 EXPORT = "views/export.py"
 
@@ -52,7 +52,7 @@ def test_with_nothing_approved_the_page_says_what_to_do(tmp_path: Path, monkeypa
     add_candidate(catalog, add_photo(catalog))  # a draft only
     app = build(start_app(EXPORT))
     assert not app.exception
-    assert [e.value for e in app.error] == [
+    assert errors(app) == [
         "Nothing to export: no approved colorizations. "
         "Change the filters (only approved colorizations are exported) and try again."
     ]

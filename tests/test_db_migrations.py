@@ -13,7 +13,17 @@ from db.errors import DatabaseUnavailable
 from db.migrate import current_revision, include_object, downgrade_database, head_revision, upgrade_database
 from db.models import Base
 
-TABLES = {"users", "vocabulary_terms", "photos", "photo_tags", "colorizations", "reference_colors", "audit_events"}
+TABLES = {
+    "users", "vocabulary_terms", "photos", "photo_tags", "colorizations", "reference_colors", "audit_events",
+    "login_throttle",
+}
+# Triggers of revision 0004 (REPLACE, TRUNCATE and content identity guards).
+GUARDS_0004 = {
+    "sqlite": {"audit_events_no_replace", "photos_no_replace", "colorizations_no_replace",
+               "colorizations_no_replace_on_update", "photos_identity_immutable"},
+    "postgresql": {"audit_events_no_truncate", "colorizations_no_truncate", "photos_no_truncate",
+                   "photos_identity_immutable", "colorizations_id_immutable"},
+}  # fmt: skip
 
 
 def _tables(url: str) -> set[str]:
@@ -37,6 +47,30 @@ def _search_index_exists(url: str) -> bool:
             return "ix_photos_search_text_trgm" in {index["name"] for index in inspect(connection).get_indexes("photos")}
     finally:
         engine.dispose()
+
+
+def _triggers(url: str) -> set[str]:
+    engine = create_catalog_engine(url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            else:
+                query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+            return set(connection.execute(text(query)).scalars())
+    finally:
+        engine.dispose()
+
+
+def test_guard_revision_round_trips(empty_database_url: str, backend: str) -> None:
+    upgrade_database(empty_database_url)
+    assert GUARDS_0004[backend] <= _triggers(empty_database_url)
+    downgrade_database(empty_database_url, "0003")
+    assert not GUARDS_0004[backend] & _triggers(empty_database_url)
+    assert "login_throttle" not in _tables(empty_database_url)
+    upgrade_database(empty_database_url)
+    assert GUARDS_0004[backend] <= _triggers(empty_database_url)
+    assert _tables(empty_database_url) == TABLES
 
 
 def test_upgrade_downgrade_upgrade(empty_database_url: str) -> None:

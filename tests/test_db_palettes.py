@@ -9,8 +9,9 @@ from PIL import Image
 import db
 from db.catalog import Catalog
 from db.errors import DuplicateRecord, InvalidInput, PermissionDenied
-from db.palettes import summarize_colors
+from db.palettes import PALETTE_CELLS, summarize_colors
 from findcolor.color import hex_to_lab
+from findcolor.model import HintNetConfig, palette_histogram
 
 
 def test_summary_of_a_two_colour_image() -> None:
@@ -24,6 +25,18 @@ def test_summary_of_a_two_colour_image() -> None:
     assert sum(summary["ab_histogram"]) == pytest.approx(1.0, abs=1e-3)
     _, a, b = hex_to_lab("#a03020")
     assert summary["mean_chroma"] == pytest.approx(0.7 * float(np.hypot(a, b)), rel=0.03)
+
+
+def test_summary_histogram_counts_in_the_cells_of_the_networks_palette_hint() -> None:
+    """One ab binning everywhere: a stored summary's cell is the network's palette cell (format unchanged)."""
+    assert PALETTE_CELLS == HintNetConfig().palette_cells
+    array = np.zeros((20, 30, 3), dtype=np.uint8)
+    array[:] = (40, 110, 60)  # one green
+    summary = summarize_colors(Image.fromarray(array, "RGB"))
+    assert summary["version"] == 1 and summary["ab_bins"] == 11 and summary["ab_range"] == 110.0
+    _, a, b = summary["colors"][0]["lab"]
+    expected = palette_histogram(np.array([[a, b]]), np.array([1.0]), HintNetConfig())
+    np.testing.assert_allclose(summary["ab_histogram"], expected, atol=1e-5)
 
 
 def test_era_palette_uses_only_approved_colorizations(catalog: Catalog, make_scan, make_colorized) -> None:  # type: ignore[no-untyped-def]

@@ -76,3 +76,33 @@ def test_roles_ladder() -> None:
     with pytest.raises(PermissionDenied) as error:
         db.require_role(viewer, "curator", "import photos")
     assert "import photos" in str(error.value) and "viewer" in str(error.value)
+
+
+def test_permissions_come_from_the_database_not_the_actor_object(catalog: Catalog, catalog_users: dict[str, db.User], make_scan) -> None:  # type: ignore[no-untyped-def]
+    viewer_id = catalog_users["viewer"].id
+    forged = db.User(id=viewer_id, username="viewer", role=db.Role.ADMIN, active=True, is_local=False)
+    with catalog.session() as session:
+        with pytest.raises(PermissionDenied, match="'viewer' is a viewer"):
+            db.set_user_role(session=session, actor=forged, user_id=viewer_id, role="admin")
+        with pytest.raises(PermissionDenied):
+            db.create_user(session=session, actor=forged, username="mallory", password="12345678", role="admin")
+        with pytest.raises(PermissionDenied):
+            db.import_bytes(session=session, store=catalog.store, settings=catalog.settings, actor=forged,
+                            filename="a.png", data=make_scan(1))  # fmt: skip
+        # the persistent object itself, changed in memory but not saved, grants nothing either
+        viewer = db.get_user(session=session, user_id=viewer_id)
+        assert viewer is not None
+        viewer.role = db.Role.ADMIN
+        with pytest.raises(PermissionDenied):
+            db.set_user_active(session=session, actor=viewer, user_id=catalog_users["admin"].id, active=False)
+    with catalog.session() as session:
+        db.set_user_active(session=session, actor=catalog_users["admin"], user_id=catalog_users["reviewer"].id, active=False)
+    with catalog.session() as session:
+        # a stale object of an account deactivated meanwhile no longer acts
+        assert catalog_users["reviewer"].active
+        with pytest.raises(PermissionDenied, match="deactivated"):
+            db.add_term(session=session, actor=catalog_users["reviewer"], kind="era", name="Forged era")
+        assert db.get_user(session=session, user_id=viewer_id).role is db.Role.VIEWER  # type: ignore[union-attr]
+        assert db.get_term(session=session, kind="era", name="Forged era") is None
+        actions = [event.action for event in db.list_audit_events(session=session, entity_type="user")]
+        assert "user.set_role" not in actions and actions.count("user.create") == 6

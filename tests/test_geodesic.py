@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from findcolor.combined import fuse_with_propagation, hint_distance
 from findcolor.geodesic import geodesic_distance
-from findcolor.neural import fuse_with_propagation, hint_distance
 
 
 def _two_regions(height: int = 96, width: int = 128, left: float = 70.0, right: float = 30.0) -> np.ndarray:

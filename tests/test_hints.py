@@ -194,6 +194,59 @@ def test_malformed_json_text():
     assert "JSON" in message and "line 1" in message and "\n" not in message
 
 
+@pytest.mark.parametrize("opening,closing", [("[", "]"), ('{"a":', "}")])
+def test_json_nested_100000_deep_is_one_line_hint_error(tmp_path, opening, closing):
+    text = opening * 100_000 + "1" + closing * 100_000
+    with pytest.raises(HintError) as excinfo:
+        parse_hints_json(text)
+    assert "nested" in str(excinfo.value) and "\n" not in str(excinfo.value)
+    path = tmp_path / "deep.json"
+    path.write_text(text)
+    with pytest.raises(HintError, match="nested"):
+        parse_hints(path)
+
+
+def _points(count: int, **extra) -> list[dict]:
+    return [{"x": i % 50, "y": i // 50 % 50, "color": "#a03020", **extra} for i in range(count)]
+
+
+def _strokes(count: int, path: list, **extra) -> list[dict]:
+    return [{"path": path, "color": "#2050a0", **extra} for _ in range(count)]
+
+
+HINT_LIMITS = {
+    "10,001 points": ({"points": _points(10_001)}, "points:", "10,000"),
+    "10,001 strokes": ({"strokes": _strokes(10_001, [[1, 1]])}, "strokes:", "10,000"),
+    "points and strokes together": (
+        {"points": _points(6_000), "strokes": _strokes(4_001, [[1, 1]])}, "hints:", "10,000"
+    ),
+    "radius": ({"points": _points(1, radius=1_001)}, "points[0].radius", "1000"),
+    "width": ({"strokes": _strokes(1, [[1, 1]], width=2_000.5)}, "strokes[0].width", "2000"),
+    "vertices": ({"strokes": _strokes(2, [[1, 1]] * 50_001)}, "strokes[1].path", "100,000"),
+    "path length": ({"strokes": _strokes(1_001, [[0, 0], [49, 49]] * 15)}, "strokes[", "2,000,000 pixels"),
+    "palette": ({"palette": [{"color": "#406030"}] * 1_001}, "palette:", "1,000"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HINT_LIMITS))
+def test_hints_beyond_the_limits_are_refused_with_one_line(case):
+    obj, field, detail = HINT_LIMITS[case]
+    with pytest.raises(HintError) as excinfo:
+        parse_hints(obj, image_size=(50, 50))
+    message = str(excinfo.value)
+    assert message.startswith(field) and detail in message and "\n" not in message, message
+
+
+def test_hints_up_to_the_limits_are_accepted():
+    at_limit = {
+        "points": _points(9_000, radius=1_000),
+        "strokes": _strokes(1_000, [[0, 0], [49, 49]] * 14, width=2_000),  # 27 segments of 69.3 px: 1.87 M px
+        "palette": [{"color": "#406030"}] * 1_000,
+    }
+    hints = parse_hints(at_limit, image_size=(50, 50))
+    assert len(hints.points) + len(hints.strokes) == 10_000 and len(hints.palette) == 1_000
+
+
 def test_malformed_json_file_and_missing_file(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{'version': 1}")  # single quotes: not JSON

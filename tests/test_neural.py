@@ -1,4 +1,5 @@
-"""The neural engines and colour suggestions, on small randomly initialised weights."""
+"""The neural and combined engines, the network's files, and colour suggestions, on small randomly
+initialised v2 weights."""
 
 from __future__ import annotations
 
@@ -11,21 +12,16 @@ import torch
 from PIL import Image
 from skimage import data as skdata
 
+from findcolor.combined import CombinedEngine, blend_by_distance, fuse_with_propagation, hint_distance, propagation_estimates
 from findcolor.errors import EngineError, FindColorError
-from findcolor.hints import Hints, PaletteColor, PointHint, rasterize_hints
+from findcolor.hints import Hints, PaletteColor, PointHint, StrokeHint, rasterize_hints
 from findcolor.model import HintNetConfig, build_model
-from findcolor.neural import (
-    CombinedEngine,
-    NeuralEngine,
-    global_hints_of,
-    load_unfused,
-    run_network,
-    save_weights,
-    suggest,
-    weights_available,
-)
+from findcolor.network_io import global_hints_of, load_unfused, run_network, save_weights, weights_available
+from findcolor.neural import NeuralEngine
+from findcolor.propagation import propagate, propagate_fast
+from findcolor.suggestions import suggest, without_hints_at
 
-TINY = HintNetConfig(widths=(8, 16, 24, 32), bottleneck_dilations=(1, 2), regions=3)
+TINY = HintNetConfig(decoder_widths=(8, 8, 16, 16, 16), hint_widths=(4, 4, 4, 4, 4), regions=2)
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +130,40 @@ def test_suggest_rejects_bad_requests_with_one_line_errors(weights_dir: Path) ->
         suggest(image, None, 1, 1, k=0, weights_dir=weights_dir)
 
 
+def test_suggest_ignores_the_hints_covering_the_asked_pixel(weights_dir: Path) -> None:
+    """Asked at a hinted pixel, the model gives its own candidates there, not the hint echoed back:
+    the answer is exactly the one without the hints covering that pixel, the other hints still used."""
+    image = Image.fromarray(skdata.astronaut()).resize((120, 90)).convert("L")
+    elsewhere = {"x": 20, "y": 15, "color": "#2050c0", "radius": 1}
+    on_the_pixel = {"x": 61, "y": 44, "color": "#e020e0", "radius": 2}  # a magenta square over (60, 45)
+    through_the_pixel = {"path": [[40, 46], [80, 46]], "color": "#e020e0", "width": 3}
+    hinted = {"points": [elsewhere, on_the_pixel], "strokes": [through_the_pixel], "palette": [{"color": "#30a040"}]}
+    remaining = {"points": [elsewhere], "palette": [{"color": "#30a040"}]}
+    asked = suggest(image, hinted, 60, 45, k=8, weights_dir=weights_dir)
+    assert asked == suggest(image, remaining, 60, 45, k=8, weights_dir=weights_dir)
+    # asked beside the square instead, the same hints are the network's input and change its answer
+    assert suggest(image, hinted, 61, 38, k=8, weights_dir=weights_dir) != suggest(image, remaining, 61, 38, k=8, weights_dir=weights_dir)
+
+
+def test_the_hints_covering_a_pixel_are_those_whose_rasterised_area_contains_it() -> None:
+    size = (60, 40)
+    hints = Hints(
+        points=(PointHint(10, 10, "#c03020", radius=2), PointHint(30.4, 20.5, "#2050c0"), PointHint(59, 39, "#30a040", radius=3)),
+        strokes=(StrokeHint(((5.0, 30.0), (50.0, 34.0)), "#e020e0", width=4.0), StrokeHint(((40.0, 5.0),), "#a0a020", width=1.0)),
+        palette=(PaletteColor("#30a040"),),
+        saturation=0.3,
+    )
+    masks = {hint: rasterize_hints(Hints(points=(hint,)) if isinstance(hint, PointHint) else Hints(strokes=(hint,)), size, size)[1]
+             for hint in (*hints.points, *hints.strokes)}
+    for x, y in ((10, 10), (12, 12), (13, 10), (30, 21), (30.4, 20.4), (20, 31), (20, 36), (40, 5), (41, 5), (59, 39), (55, 35), (0, 0)):
+        kept = without_hints_at(hints, size, x, y)
+        column, row = int(np.floor(x + 0.5)), int(np.floor(y + 0.5))
+        assert set(kept.points) == {p for p in hints.points if not masks[p][row, column]}, (x, y)
+        assert set(kept.strokes) == {s for s in hints.strokes if not masks[s][row, column]}, (x, y)
+        assert kept.palette == hints.palette and kept.saturation == hints.saturation
+    assert without_hints_at(hints, size, 10, 10).points == hints.points[1:]  # the point under (10, 10) is dropped, in order
+
+
 def test_combined_blend_scale_follows_the_tuned_schedule(weights_dir: Path, tmp_path: Path) -> None:
     model, _, _ = load_unfused(weights_dir)
     save_weights(model, {"combined_blend_scales": {"1": 16.0, "10": 128.0}}, tmp_path)
@@ -164,8 +194,6 @@ def test_combined_engine_takes_its_edge_weight_from_the_weights_metadata(weights
 
 
 def test_combined_engine_decay_follows_its_schedule_and_keeps_one_hint_local(weights_dir: Path, tmp_path: Path) -> None:
-    from findcolor.neural import propagation_estimates
-
     model, _, _ = load_unfused(weights_dir)
     assert CombinedEngine(weights_dir).decay_for(np.ones((4, 4), dtype=bool)) == 0.0  # untuned weights: no decay
     save_weights(model, {"combined_blend_scales": {"1": 16.0}, "combined_decays": {"1": 1e-3, "10": 0.0}}, tmp_path)
@@ -191,28 +219,46 @@ def test_combined_engine_decay_follows_its_schedule_and_keeps_one_hint_local(wei
     np.testing.assert_allclose(damped[hint_mask], hint_ab[hint_mask], atol=1e-5)
 
 
-def test_fusion_is_classical_near_hints_and_corrected_network_far_away() -> None:
-    from findcolor.neural import fuse_with_propagation
-    from findcolor.propagation import propagate
+def test_blend_weights_classical_by_closeness_and_corrected_by_the_rest() -> None:
+    classical, corrected = np.full((1, 4, 2), 10.0, dtype=np.float32), np.full((1, 4, 2), -10.0, dtype=np.float32)
+    distance = np.array([[0.0, 4.0, 8.0, 400.0]], dtype=np.float32)
+    blended = blend_by_distance(classical, corrected, distance, scale=4.0)
+    near = np.exp(-distance[0] / 4.0)
+    np.testing.assert_allclose(blended[0, :, 0], 10.0 * near - 10.0 * (1.0 - near), atol=1e-5)
+    assert blended[0, 0, 0] == pytest.approx(10.0) and blended[0, 3, 0] == pytest.approx(-10.0, abs=1e-4)
 
+
+def test_fusion_is_classical_near_hints_and_corrected_network_far_away() -> None:
     lightness = _scene()
     hints, hint_ab, hint_mask = _hints()
-    network_ab = np.full((37, 50, 2), 5.0, dtype=np.float32)
-    classical = propagate(lightness, hint_ab, hint_mask)
+    rows, columns = np.mgrid[0:37, 0:50].astype(np.float32)
+    # a network whose chroma varies over the image: then the two estimates differ, and swapping them shows
+    network_ab = np.stack([0.8 * columns - 20.0, 25.0 - 0.9 * rows], axis=-1)
+    classical, corrected = propagation_estimates(lightness, network_ab, hint_ab, hint_mask)
     residual = np.where(hint_mask[..., None], hint_ab - network_ab, 0.0)
-    corrected = network_ab + propagate(lightness, residual, hint_mask)
+    np.testing.assert_allclose(classical, propagate(lightness, hint_ab, hint_mask), atol=1e-3)
+    np.testing.assert_allclose(corrected, network_ab + propagate(lightness, residual, hint_mask), atol=1e-3)
+    free = ~hint_mask
+    assert np.abs(classical - corrected)[free].mean() > 5.0
+    distance = hint_distance(lightness, hint_mask)
+    close, far = free & (distance <= 2.0), distance >= 25.0
+    assert close.sum() >= 8 and far.sum() >= 20
+    scale = 6.0
+    fused = fuse_with_propagation(lightness, network_ab, hint_ab, hint_mask, scale)
+    near = np.exp(-distance / scale)[..., None]
+    np.testing.assert_allclose(fused[free], (near * classical + (1.0 - near) * corrected)[free], atol=1e-3)
+    # next to a hint the hints' own spread wins; far from every hint, the corrected network
+    assert np.abs(fused - classical)[close].mean() < 0.5 * np.abs(fused - corrected)[close].mean()
+    assert np.abs(fused - corrected)[far].mean() < 0.1 * np.abs(fused - classical)[far].mean()
     tiny = fuse_with_propagation(lightness, network_ab, hint_ab, hint_mask, 1e-3)
     huge = fuse_with_propagation(lightness, network_ab, hint_ab, hint_mask, 1e6)
-    np.testing.assert_allclose(tiny[~hint_mask], corrected[~hint_mask], atol=1e-3)
-    np.testing.assert_allclose(huge[~hint_mask], classical[~hint_mask], atol=1e-2)
-    for fused in (tiny, huge):
-        np.testing.assert_allclose(fused[hint_mask], hint_ab[hint_mask], atol=1e-5)
+    np.testing.assert_allclose(tiny[free], corrected[free], atol=1e-3)
+    np.testing.assert_allclose(huge[free], classical[free], atol=1e-2)
+    for result in (fused, tiny, huge):
+        np.testing.assert_allclose(result[hint_mask], hint_ab[hint_mask], atol=1e-5)
 
 
 def test_half_resolution_solve_matches_the_full_solve_and_keeps_hints() -> None:
-    from findcolor.neural import propagate_fast
-    from findcolor.propagation import propagate
-
     lightness = _scene(130, 97)  # odd sizes: the coarse grid is padded
     hints = Hints(points=tuple(PointHint(x, y, c, radius=1) for x, y, c in ((20, 20, "#c03020"), (100, 70, "#2050c0"), (60, 50, "#30a040"))))
     hint_ab, hint_mask = rasterize_hints(hints, (130, 97), (130, 97))

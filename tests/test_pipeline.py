@@ -10,10 +10,13 @@ from PIL import Image
 
 import findcolor
 from core_fixtures import astronaut, astronaut_gray, hex_ab, lab_of, photo_hints, psnr, to_hex
-from findcolor import EngineError, HintError, ImageLoadError
+from findcolor import EngineError, HintError, ImageLoadError, pipeline
+from findcolor.combined import CombinedEngine
 from findcolor.hints import parse_hints
-from findcolor.neural import weights_available
-from findcolor.pipeline import available_engines, get_engine, working_size
+from findcolor.imageio import load_image
+from findcolor.network_io import WEIGHTS_DIR, weights_available
+from findcolor.pipeline import available_engines, colorize_loaded, get_engine
+from findcolor.resolution import working_size
 
 
 def _max_delta_l(output: Image.Image, gray8: np.ndarray) -> float:
@@ -146,16 +149,41 @@ def test_classical_without_hints_returns_gray(small):
         assert np.abs(output[..., 1] - gray.astype(int)).max() <= 1  # and the photo's own gray levels
 
 
-def test_auto_engine(small):
+@pytest.fixture
+def no_weights_installed(monkeypatch):
+    """The package as if installed without model weights (the engine registry's view of them)."""
+    monkeypatch.setattr(pipeline, "weights_available", lambda: False)
+    get_engine.cache_clear()
+    yield
+    get_engine.cache_clear()
+
+
+def _shipped_weights_required() -> None:
+    assert weights_available(), f"no model weights in {WEIGHTS_DIR}: the package ships them (python -m training.export, docs/MODEL_CARD.md)"
+
+
+def test_auto_is_the_combined_engine_on_the_shipped_weights(small):
+    """With the package as shipped (weights in findcolor/weights), "auto" runs the combined engine."""
+    _shipped_weights_required()
+    assert available_engines() == ["auto", "neural", "classical"]
+    engine = get_engine("auto")
+    assert isinstance(engine, CombinedEngine) and engine.version.startswith("hintnet+levin2004/")
     gray, hints = small
     output = findcolor.colorize(Image.fromarray(gray, "L"), hints)  # engine="auto"
+    combined = colorize_loaded(load_image(Image.fromarray(gray, "L")), parse_hints(hints), CombinedEngine())
+    assert output.tobytes() == combined.tobytes()
     assert output.size == (64, 48) and _max_delta_l(output, gray) <= 1.0
-    assert "auto" in available_engines() and "classical" in available_engines()
-    if not weights_available():
-        assert "neural" not in available_engines()
-        classical = findcolor.colorize(Image.fromarray(gray, "L"), hints, engine="classical")
-        assert output.tobytes() == classical.tobytes()  # auto falls back to the classical engine
-        assert get_engine("auto").name == "classical"
+    assert max(_patch_ab_errors(np.asarray(output), hints)) <= 3.0
+    assert _stroke_ab_error(np.asarray(output), hints) <= 3.0
+
+
+def test_auto_falls_back_to_the_classical_engine_without_weights(small, no_weights_installed):
+    gray, hints = small
+    assert available_engines() == ["auto", "classical"]
+    assert get_engine("auto").name == "classical"
+    output = findcolor.colorize(Image.fromarray(gray, "L"), hints)  # engine="auto"
+    classical = findcolor.colorize(Image.fromarray(gray, "L"), hints, engine="classical")
+    assert output.tobytes() == classical.tobytes()
 
 
 def test_unknown_engine(small):
@@ -165,17 +193,20 @@ def test_unknown_engine(small):
     assert "magic" in str(excinfo.value) and "\n" not in str(excinfo.value)
 
 
-def test_neural_engine_without_weights_or_with(small):
+def test_neural_engine_on_the_shipped_weights_honours_hints(small):
+    _shipped_weights_required()
     gray, hints = small
-    if weights_available():
-        output = findcolor.colorize(Image.fromarray(gray, "L"), hints, engine="neural")
-        assert output.size == (64, 48) and _max_delta_l(output, gray) <= 1.0
-        assert max(_patch_ab_errors(np.asarray(output), hints)) <= 3.0
-        assert _stroke_ab_error(np.asarray(output), hints) <= 3.0
-    else:
-        with pytest.raises(EngineError) as excinfo:
-            findcolor.colorize(Image.fromarray(gray, "L"), hints, engine="neural")
-        assert "weights" in str(excinfo.value) and "\n" not in str(excinfo.value)
+    output = findcolor.colorize(Image.fromarray(gray, "L"), hints, engine="neural")
+    assert output.size == (64, 48) and _max_delta_l(output, gray) <= 1.0
+    assert max(_patch_ab_errors(np.asarray(output), hints)) <= 3.0
+    assert _stroke_ab_error(np.asarray(output), hints) <= 3.0
+
+
+def test_neural_engine_without_weights_is_a_one_line_error(small, no_weights_installed):
+    gray, hints = small
+    with pytest.raises(EngineError) as excinfo:
+        findcolor.colorize(Image.fromarray(gray, "L"), hints, engine="neural")
+    assert "weights" in str(excinfo.value) and "\n" not in str(excinfo.value)
 
 
 def test_errors_from_inputs_are_findcolor_errors(tmp_path, small):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from findcolor.model import HintNetConfig
+from findcolor.model import HintNetConfig, palette_histogram
 from training import hint_sim
 
 CONFIG = HintNetConfig()
@@ -90,6 +90,17 @@ def test_dominant_palette_and_saturation_describe_the_image() -> None:
     np.testing.assert_allclose(shares, [0.5, 0.5])
     assert hint_sim.mean_hsv_saturation(np.full((4, 4, 3), 0.5, dtype=np.float32)) == 0.0
     assert hint_sim.mean_hsv_saturation(np.tile(np.array([1.0, 0.0, 0.0], dtype=np.float32), (4, 4, 1))) == 1.0
+
+
+def test_dominant_palette_counts_colours_in_the_palette_hints_cells() -> None:
+    """Colours on and beside cell borders (every 20 ab units from -110) and outside the range land
+    in the cells of the network's palette hint (``config.palette_cells``)."""
+    values = np.array([-130.0, -110.0, -90.0, -90.001, -10.0, 10.0, 30.0, 109.9, 125.0], dtype=np.float32)
+    true_ab = np.random.default_rng(5).choice(values, size=(16, 16, 2))
+    grid = CONFIG.palette_cells
+    colours, shares = hint_sim.dominant_palette(true_ab, CONFIG, grid.cells)
+    counts = np.bincount(grid.cell_index(true_ab[..., 0].ravel(), true_ab[..., 1].ravel()), minlength=grid.cells)
+    np.testing.assert_allclose(palette_histogram(colours, shares, CONFIG), counts / counts.sum(), atol=1e-6)
 
 
 def test_uniform_point_hints_are_3x3_patches_of_true_means() -> None:

@@ -11,7 +11,7 @@ near-gray pictures and duplicates are dropped.
 Usage::
 
     python -m training.corpus --out data/corpus
-    python -m training.corpus --out data/corpus --expect training/manifests/debian-corpus-v2.json
+    python -m training.corpus --out data/corpus-v3 --expect training/manifests/debian-corpus-v3.json
 
 writes ``data/corpus/images/*.jpg``, ``data/corpus/manifest.json`` (one record per photo with
 its package, version, licence and path inside the package) and each package's
@@ -58,6 +58,10 @@ class Source:
     licence: str  # licence of the pictures, as stated in the package's copyright file
     carve: bool = False  # True: the files are bundles; carve embedded JPEG/WebP streams out of them
     largest_only: bool = False  # keep only the largest carved picture of each bundle (other streams = previews)
+    exclude: tuple[str, ...] = ()  # file names that are not photographs, or a second view of a kept scene
+    split: str | None = None  # a fixed split for every photo of the source ("ood": held out whole)
+    rotations: str | None = None  # KPhotoAlbum index.xml inside the package: photos stored rotated
+    group_views: bool = False  # "bar55.jpg" and "bar55_2.jpg" are one scene (else every photo is its own)
 
 
 SOURCES: tuple[Source, ...] = (
@@ -105,7 +109,55 @@ SOURCES: tuple[Source, ...] = (
     Source("tuxpaint-data", ("usr/share/tuxpaint/templates/*.jpg",), "GPL-2+"),
     Source("palapeli-data", ("usr/share/palapeli/collection/*.jpg",), "GPL-2+"),
     Source("ukui-wallpapers", ("usr/share/backgrounds/*",), "CC-BY-SA-3.0"),
+    # corpus v3: people (faces, bar crowds, a pool hall, a beach), so skin is not left to guesswork
+    Source(
+        "kphotoalbum",
+        ("usr/share/kphotoalbum/demo/*.jpg",),
+        "GPL-2+ (package; demo photos by the KPhotoAlbum authors)",
+        exclude=("qt-logo.jpg",),
+        rotations="usr/share/kphotoalbum/demo/index.xml",
+        group_views=True,
+    ),
+    # corpus v3: held out whole as the out-of-distribution test split (never trained or tuned on):
+    # other photographers and cameras; streets, a building, a castle, aerials, fruit, animals
+    Source(
+        "opencv-doc",
+        (
+            "usr/share/doc/opencv-doc/examples/data/*.jpg",
+            "usr/share/doc/opencv-doc/examples/data/*.png",
+            "usr/share/doc/opencv-doc/examples/text/scenetext0*.jpg",
+            "usr/share/doc/opencv-doc/examples/alphamat/input_images/*.jpg",
+            "usr/share/doc/opencv-doc/examples/dnn_superres/*.png",
+            "usr/share/doc/opencv-doc/examples/reg/LR_05.png",
+        ),
+        "Apache-2.0 AND BSD-3-Clause (Files: *, see licences/opencv-doc.copyright)",
+        exclude=(
+            "starry_night.jpg",  # a painting
+            "Blender_Suzanne1.jpg",  # 3D renders
+            "Blender_Suzanne2.jpg",
+            "aloeR.jpg",  # second views of kept scenes (stereo and motion pairs, edited copies)
+            "basketball2.png",
+            "rubberwhale2.png",
+            "ela_modified.jpg",
+            "aero3.jpg",
+            "graf3.png",
+            "right.jpg",
+            "leuvenB.jpg",
+            "WindowsLogo.jpg",  # graphics and renders the photo filter lets through
+            "pic2.png",
+            "pic4.png",
+            "pic5.png",
+            "pca_test1.jpg",
+            "smarties.png",
+            "rubberwhale1.png",
+        ),
+        split="ood",
+    ),
 )
+
+# A photographer's series of one scene must land in one split: with ``group_views`` the scene is
+# the file name without a trailing "_2" view number (KPhotoAlbum's bar55 / bar55_2).
+VIEW_SUFFIX = re.compile(r"_\d$")
 
 
 @dataclasses.dataclass
@@ -121,6 +173,8 @@ class PhotoRecord:
     width: int  # saved size (after reduction to MAX_SIDE)
     height: int
     sha256: str  # of the saved file
+    scene: str = ""  # photos of one scene share it and always share a split (see training.photos)
+    split: str | None = None  # fixed split ("ood") or None: decided by a hash of the scene
 
 
 # ------------------------------------------------------------------------- fetching
@@ -174,11 +228,24 @@ def carve_images(data: bytes) -> Iterator[tuple[int, Image.Image]]:
         yield match.start(), image
 
 
+def stored_rotations(index_xml: Path) -> dict[str, int]:
+    """KPhotoAlbum's ``index.xml``: file name -> clockwise degrees the photo must be turned to stand upright."""
+    import xml.etree.ElementTree as ElementTree
+
+    angles = {}
+    for element in ElementTree.parse(index_xml).iter("image"):
+        angle = int(element.get("angle", "0") or 0)
+        if angle:
+            angles[element.get("file", "")] = angle
+    return angles
+
+
 def candidate_images(root: Path, source: Source) -> Iterator[tuple[str, Image.Image]]:
-    """Yield (member name, image) for every picture the source points at."""
+    """Yield (member name, image) for every picture the source points at, upright."""
+    rotations = stored_rotations(root / source.rotations) if source.rotations else {}
     for pattern in source.patterns:
         for path in sorted(root.glob(pattern)):
-            if not path.is_file():
+            if not path.is_file() or path.name in source.exclude:
                 continue
             member = str(path.relative_to(root))
             if source.carve:
@@ -193,6 +260,8 @@ def candidate_images(root: Path, source: Source) -> Iterator[tuple[str, Image.Im
                     image.load()
                 except Exception:  # noqa: BLE001 - not an image (xml, svg, ...)
                     continue
+                if path.name in rotations:
+                    image = image.rotate(-rotations[path.name], expand=True)  # PIL turns counter-clockwise
                 yield member, image
 
 
@@ -299,12 +368,15 @@ def build_corpus(out: Path, workdir: Path, sources: tuple[Source, ...] = SOURCES
                     width=rgb_image.width,
                     height=rgb_image.height,
                     sha256=hashlib.sha256(buffer.getvalue()).hexdigest(),
+                    scene=f"{source.package}--" + VIEW_SUFFIX.sub("", Path(member).stem) if source.group_views else photo_id,
+                    split=source.split,
                 )
             )
             kept += 1
         log.info("%s %s: %d photos", source.package, version, kept)
     manifest = {
-        "description": "Find Color default training corpus: colour photographs from Debian packages",
+        "description": "Find Color default training corpus (v3): colour photographs from Debian packages; "
+        "opencv-doc is held out whole as the out-of-distribution test split",
         "photos": [dataclasses.asdict(record) for record in records],
         "skipped": skipped,
     }

@@ -17,8 +17,8 @@ from pathlib import Path
 import torch
 
 from findcolor.model import HintNetConfig, build_model
-from findcolor.neural import WEIGHTS_DIR, save_weights
-from training.photos import list_photos, split_of
+from findcolor.network_io import WEIGHTS_DIR, save_weights
+from training.photos import list_photos
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def export_checkpoint(
         "corpus": {
             "folder": str(data),
             "photos": len(photos),
-            "train_photos": sum(split_of(p.id) == "train" for p in photos),
+            "train_photos": sum(p.split == "train" for p in photos),
         },
     }
     if blend_tuning:

@@ -1,8 +1,10 @@
 """Any folder of colour photos (or a corpus built by ``training.corpus``) as training material.
 
-The split is decided per *photo* from a hash of its identifier, never per crop, so no crop
-of a validation or test photo is ever trained on, and the split does not change when photos
-are added to the folder.
+The split is decided per *scene* (a photo, or the photos of one scene a corpus groups) from a
+hash of its identifier, never per crop, so no crop of a validation or test photo is ever
+trained on, and the split does not change when photos are added to the folder. A corpus may
+hold a whole source out as the out-of-distribution test split ("ood"): photos from other
+photographers and cameras, the honest proxy for the archive photos the model has never seen.
 """
 
 from __future__ import annotations
@@ -19,13 +21,19 @@ from PIL import Image
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"}
-SPLITS = ("train", "val", "test")
+SPLITS = ("train", "val", "test", "ood")
 
 
 @dataclass(frozen=True)
 class Photo:
     id: str  # stable identifier (corpus id, or the path relative to the folder)
     path: Path
+    scene: str = ""  # photos of one scene share a split ("" = the photo is its own scene)
+    fixed_split: str | None = None  # set by the corpus for a source held out whole
+
+    @property
+    def split(self) -> str:
+        return self.fixed_split or split_of(self.scene or self.id)
 
 
 def list_photos(folder: Path) -> list[Photo]:
@@ -34,13 +42,13 @@ def list_photos(folder: Path) -> list[Photo]:
     manifest = folder / "manifest.json"
     if manifest.exists():
         records = json.loads(manifest.read_text())["photos"]
-        return [Photo(record["id"], folder / record["file"]) for record in records]
+        return [Photo(record["id"], folder / record["file"], record.get("scene", ""), record.get("split")) for record in records]
     paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
     return [Photo(str(p.relative_to(folder)), p) for p in paths]
 
 
 def split_of(photo_id: str, val_fraction: float = 0.1, test_fraction: float = 0.1) -> str:
-    """'train', 'val' (checkpoint selection, tuning) or 'test' (the reported table), by a hash of the id."""
+    """'train', 'val' (checkpoint selection, tuning) or 'test' (the in-distribution table), by a hash of the id."""
     position = int(hashlib.sha1(photo_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     if position < test_fraction:
         return "test"
@@ -52,7 +60,7 @@ def split_of(photo_id: str, val_fraction: float = 0.1, test_fraction: float = 0.
 def photos_in_split(folder: Path, split: str) -> list[Photo]:
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    return [photo for photo in list_photos(folder) if split_of(photo.id) == split]
+    return [photo for photo in list_photos(folder) if photo.split == split]
 
 
 def load_rgb(path: Path, short_side: int | None = None) -> np.ndarray:

@@ -6,8 +6,12 @@ uniform random locations (a fixed seed per photo and N) coloured with the true m
 the score is RGB PSNR on 8-bit values.
 
 Beyond that protocol (which has points only), the same photos are scored with the other hint
-kinds a curator gives: strokes (the training simulation's random walks inside a region of
-similar colour) and the global palette / saturation hints taken from the true photo.
+kinds a curator gives (:class:`HintCase`): strokes (the training simulation's random walks
+inside a region of similar colour: short scribbles, and long strokes along an object of up to
+a third of the image side, the way a curator paints "these trees are green") and the global
+palette / saturation hints taken from the true photo. Every hint set is fixed per photo (a seed
+from the photo id, the kind and the count), so every engine and every run sees the same hints.
+The scores themselves are in ``training.metrics``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from findcolor.color import lab_to_hex, lab_to_rgb, rgb_to_lab
 from findcolor.hints import Hints, PaletteColor, hint_ab
 from findcolor.model import HintNetConfig
 from training.hint_sim import add_stroke, dominant_palette, mean_hsv_saturation, uniform_point_hints
+from training.metrics import psnr_rgb  # noqa: F401 - the protocol's score, used by training.train
 from training.photos import centre_crop, load_rgb, photos_in_split
 
 EVAL_SIZE = 256
@@ -50,14 +55,15 @@ def hint_set(view: EvalView, count: int, seed: int = 0) -> tuple[np.ndarray, np.
     return uniform_point_hints(view.lab[..., 1:], count, rng, side=HINT_SIDE)
 
 
-def stroke_hint_set(view: EvalView, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def stroke_hint_set(view: EvalView, count: int, seed: int = 0, *, long: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``count`` fixed strokes for the photo: the training simulation's random walks inside a region
-    of similar colour (``hint_sim.add_stroke``), each coloured with its true mean ab."""
-    rng = np.random.default_rng([seed, 1000 + count, zlib.crc32(view.photo_id.encode())])
+    of similar colour (``hint_sim.add_stroke``), each coloured with its true mean ab; short
+    scribbles, or with ``long`` strokes along an object of up to a third of the image side."""
+    rng = np.random.default_rng([seed, (2000 if long else 1000) + count, zlib.crc32(view.photo_id.encode())])
     ab = np.zeros((*view.lab.shape[:2], 2), dtype=np.float32)
     mask = np.zeros(view.lab.shape[:2], dtype=bool)
     for _ in range(count):
-        add_stroke(ab, mask, view.lab[..., 1:], rng)
+        add_stroke(ab, mask, view.lab[..., 1:], rng, long=long)
     return ab, mask
 
 
@@ -78,23 +84,51 @@ def global_hints(view: EvalView, *, palette_colours: int = 0, saturation: bool =
     return Hints(palette=palette, saturation=mean_hsv_saturation(view.rgb) if saturation else None)
 
 
-def quantise(rgb: np.ndarray) -> np.ndarray:
-    return np.round(np.clip(rgb, 0.0, 1.0) * 255.0)
-
-
-def psnr_rgb(predicted_rgb: np.ndarray, true_rgb: np.ndarray) -> float:
-    """PSNR in dB of 8-bit RGB values."""
-    mse = float(np.mean((quantise(predicted_rgb) - quantise(true_rgb)) ** 2))
-    return 10.0 * np.log10(255.0**2 / max(mse, 1e-10))
-
-
 def rgb_from(lightness: np.ndarray, ab: np.ndarray) -> np.ndarray:
     """Recombine the true L with predicted ab into sRGB."""
     return lab_to_rgb(np.concatenate([lightness[..., None], ab], axis=-1))
 
 
-def hint_error(ab: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray) -> float:
-    """Largest ab distance between the output and the hinted colour over hinted pixels (0 if none)."""
-    if not hint_mask.any():
-        return 0.0
-    return float(np.hypot(*(ab[hint_mask] - hint_ab[hint_mask]).T).max())
+@dataclass(frozen=True)
+class HintCase:
+    """One kind of hints, given to every engine on every photo. Local kinds add up (strokes
+    first, then points on top); each kind's hints are those of its own fixed set, so "5 points"
+    are the same points alone or beside a palette."""
+
+    points: int = 0  # uniform random 3x3 points (:func:`hint_set`)
+    strokes: int = 0  # short scribbles (:func:`stroke_hint_set`)
+    long_strokes: int = 0  # long strokes along an object (:func:`stroke_hint_set` with ``long``)
+    palette_colours: int = 0  # the true photo's dominant colours as the palette (0 = none)
+    saturation: bool = False  # the true photo's mean saturation
+
+    @property
+    def has_local_hints(self) -> bool:
+        return bool(self.points or self.strokes or self.long_strokes)
+
+    @property
+    def label(self) -> str:
+        def counted(n: int, noun: str) -> str:
+            return f"{n} {noun}" + ("" if n == 1 else "s")
+
+        local = [counted(n, noun) for n, noun in ((self.long_strokes, "long stroke"), (self.strokes, "stroke"), (self.points, "point")) if n]
+        global_ = ([f"palette ({self.palette_colours} colours)"] if self.palette_colours else []) + (["saturation"] if self.saturation else [])
+        if not local:
+            return ", ".join(global_) + ", no local hints" if global_ else "no hints"
+        return " + ".join(local + global_)
+
+    def draw(self, view: EvalView) -> tuple[np.ndarray, np.ndarray, Hints]:
+        """(hint ab (H, W, 2), hint mask (H, W), global hints) of this case for ``view``."""
+        ab = np.zeros((*view.lab.shape[:2], 2), dtype=np.float32)
+        mask = np.zeros(view.lab.shape[:2], dtype=bool)
+        sets = []
+        if self.long_strokes:
+            sets.append(stroke_hint_set(view, self.long_strokes, long=True))
+        if self.strokes:
+            sets.append(stroke_hint_set(view, self.strokes))
+        if self.points:
+            sets.append(hint_set(view, self.points))
+        for set_ab, set_mask in sets:
+            ab[set_mask] = set_ab[set_mask]
+            mask |= set_mask
+        hints = global_hints(view, palette_colours=self.palette_colours, saturation=self.saturation)
+        return ab, mask, hints

@@ -1,8 +1,13 @@
 """Train the hint network.
 
-    python -m training.train --data data/corpus-v2 --out runs/hintnet-v3 --steps 6000 --threads 1   # the shipped run
-    python -m training.train --data data/corpus-v2 --out runs/hintnet-v3 --steps 6000 --threads 1 --resume   # continue it
+    python -m training.train --data data/corpus-v3 --out runs/hintnet-v2 --steps 5000 --threads 2   # the shipped run (docs/MODEL_CARD.md)
+    python -m training.train --data data/corpus-v3 --out runs/hintnet-v2 --steps 5000 --threads 2 --resume   # continue it
     python -m training.train --data tests/photos --out /tmp/smoke --smoke          # < 1 minute
+
+The encoder starts from ImageNet (``training.pretrained``; ``--no-pretrained`` for the ablation)
+and is fine-tuned at ``encoder_lr_ratio`` of the decoder's learning rate, so the warm-up of the
+randomly initialised decoder does not wash out what the encoder knows. Every step draws fresh
+crops, degradations and hints (no cached features: a fixed cache overfits within minutes).
 
 Loss: smooth-L1 on ab / AB_NORM (the PSNR-relevant regression) plus a small cross-entropy on
 the quantised ab bins (the distribution behind colour suggestions). AdamW, linear warm-up then
@@ -35,6 +40,7 @@ from tqdm import tqdm
 from findcolor.color import AB_NORM
 from findcolor.model import HintNet, HintNetConfig, ab_to_bin, build_model
 from training.dataset import Batch, CropSampler, load_photos
+from training.pretrained import load_pretrained_encoder
 from training.photos import photos_in_split
 from training.protocol import EvalView, evaluation_views, hint_set, psnr_rgb, rgb_from
 
@@ -45,12 +51,14 @@ VALIDATION_HINT_COUNTS = (0, 2, 10)  # a cheap summary of the full table, for ch
 
 @dataclass
 class TrainConfig:
-    data: str = "data/corpus"  # corpus folder (with manifest.json) or any folder of colour photos
-    out: str = "runs/hintnet-v1"  # run folder: checkpoints, train.log, metrics.jsonl
-    steps: int = 6000  # optimizer steps (the cosine schedule ends here)
-    batch_size: int = 16
-    crop_size: int = 176  # training crops are crop_size x crop_size (a multiple of 16)
-    lr: float = 1.5e-3  # peak learning rate
+    data: str = "data/corpus-v3"  # corpus folder (with manifest.json) or any folder of colour photos
+    out: str = "runs/hintnet-v2"  # run folder: checkpoints, train.log, metrics.jsonl
+    steps: int = 5000  # optimizer steps (the cosine schedule ends here)
+    batch_size: int = 12
+    crop_size: int = 192  # training crops are crop_size x crop_size (a multiple of 32)
+    lr: float = 1.5e-3  # peak learning rate (decoder, hint pyramid, heads)
+    encoder_lr_ratio: float = 0.2  # the pretrained encoder learns at lr * this
+    pretrained: bool = True  # start the encoder from ImageNet (training.pretrained)
     min_lr_ratio: float = 0.02  # final learning rate = lr * min_lr_ratio
     warmup_steps: int = 200
     weight_decay: float = 0.02
@@ -77,7 +85,8 @@ SMOKE_OVERRIDES = {
     "eval_every": 0,
     "log_every": 4,
     "checkpoint_minutes": 0.0,
-    "model": {"widths": [8, 16, 32, 32], "bottleneck_dilations": [1, 2], "regions": 2},
+    "pretrained": False,
+    "model": {"decoder_widths": [8, 8, 16, 16, 16], "hint_widths": [4, 4, 4, 4, 4], "regions": 2},
 }
 
 
@@ -97,6 +106,24 @@ def compute_loss(out: dict[str, torch.Tensor], batch: Batch, model_config: HintN
     classification = F.cross_entropy(logits, ab_to_bin(coarse_target, model_config))
     total = regression + config.ce_weight * classification
     return total, {"loss": total.item(), "l1": regression.item(), "ce": classification.item()}
+
+
+def parameter_groups(model: HintNet, config: TrainConfig) -> list[dict]:
+    """Four AdamW groups: (pretrained encoder | the rest) x (weights with decay | biases and norms without).
+
+    The encoder's hint injections start at zero and are new, so they learn at the full rate."""
+    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
+    for name, parameter in model.named_parameters():
+        pretrained = name.startswith("encoder.") and not name.startswith("encoder.hint_injections.")
+        groups.setdefault((pretrained, parameter.ndim > 1), []).append(parameter)
+    return [
+        {
+            "params": params,
+            "weight_decay": config.weight_decay if decayed else 0.0,
+            "lr_scale": config.encoder_lr_ratio if pretrained else 1.0,
+        }
+        for (pretrained, decayed), params in sorted(groups.items())
+    ]
 
 
 def select_device() -> torch.device:
@@ -142,9 +169,12 @@ def validate(model: HintNet, views: list[EvalView], device: torch.device, counts
     return scores
 
 
-def save_checkpoint(path: Path, model: HintNet, optimizer: torch.optim.Optimizer, step: int, best: float, config: TrainConfig, sampler: CropSampler) -> None:
+def save_checkpoint(
+    path: Path, model: HintNet, optimizer: torch.optim.Optimizer, step: int, best: float, config: TrainConfig, sampler: CropSampler, pretrained_from: dict | None
+) -> None:
     """Atomic write (temporary file + rename), so an interrupted save never corrupts a checkpoint."""
     state = {
+        "pretrained_from": pretrained_from,
         "model_config": model.config.to_dict(),
         "train_config": dataclasses.asdict(config),
         "model": model.state_dict(),
@@ -168,14 +198,13 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, float]:
     resume_path = out_dir / "last.pt"
     checkpoint = torch.load(resume_path, map_location="cpu", weights_only=False) if resume else None
     model_config = HintNetConfig.from_dict(checkpoint["model_config"] if checkpoint else config.model)
-    model = build_model(model_config).to(device)
-    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=config.lr,
-        betas=(0.9, 0.99),
-    )
+    model = build_model(model_config)
+    pretrained_from = None
+    if config.pretrained and not checkpoint:
+        pretrained_from = load_pretrained_encoder(model)
+        log.info("encoder initialised from ImageNet: %s", pretrained_from)
+    model = model.to(device)
+    optimizer = torch.optim.AdamW(parameter_groups(model, config), lr=config.lr, betas=(0.9, 0.99))
     images = load_photos(photos_in_split(Path(config.data), "train"))
     sampler = CropSampler(images, model_config, config.crop_size, degrade_input=config.degrade, seed=config.seed)
     views = evaluation_views(Path(config.data), "val", config.val_photos) if config.eval_every else []
@@ -184,6 +213,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, float]:
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
         step, best = checkpoint["step"], checkpoint["best_val"]
+        pretrained_from = checkpoint.get("pretrained_from")
         sampler.rng.bit_generator.state = checkpoint["sampler_rng"]
         log.info("resumed from %s at step %d (best validation %.3f dB)", resume_path, step, best)
     log.info("%d training photos, %d validation views, device %s, config %s", len(images), len(views), device, json.dumps(dataclasses.asdict(config)))
@@ -195,7 +225,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, float]:
     for step in progress:
         lr = get_lr(step, config)
         for group in optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group["lr_scale"]
         batch = sampler.batch(config.batch_size)
         batch = Batch(*(t.to(device).contiguous(memory_format=torch.channels_last) if t.ndim == 4 else t.to(device) for t in dataclasses.astuple(batch)))
         with autocast_context(device, config):
@@ -217,10 +247,10 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, float]:
             log.info("step %d validation %s", done, {k: round(v, 3) for k, v in scores.items()})
             if scores["psnr_mean"] > best:
                 best = scores["psnr_mean"]
-                save_checkpoint(out_dir / "best.pt", model, optimizer, done, best, config, sampler)
+                save_checkpoint(out_dir / "best.pt", model, optimizer, done, best, config, sampler, pretrained_from)
         stopping = config.stop_at is not None and done >= config.stop_at
         if done == config.steps or stopping or time.monotonic() - last_save >= config.checkpoint_minutes * 60.0:
-            save_checkpoint(resume_path, model, optimizer, done, best, config, sampler)
+            save_checkpoint(resume_path, model, optimizer, done, best, config, sampler, pretrained_from)
             last_save = time.monotonic()
         if stopping:
             log.info("stopped after step %d as asked (--stop-at); continue with --resume", done)

@@ -8,6 +8,7 @@ import db
 from dashboard.feedback import reported_errors
 from dashboard.photo_filters import STATUS_LABELS, photo_filter_controls
 from dashboard.photo_rows import PhotoRow, photo_row
+from dashboard.plain_text import literal
 from dashboard.resources import get_catalog, thumbnail_bytes
 
 SORTS = {"date": "Date (oldest first)", "-date": "Date (newest first)", "title": "Title", "newest": "Recently imported"}
@@ -25,8 +26,8 @@ def show_grid(rows: list[PhotoRow]) -> None:
             with st.container():
                 with reported_errors("The stored file may be missing; run `findcolor verify`."):
                     st.image(thumbnail_bytes(row.sha256), width="stretch")
-                st.markdown(f"**{row.heading}**")
-                st.caption(" · ".join(part for part in (row.date, row.era, row.status) if part))
+                st.markdown(f"**{literal(row.heading)}**")
+                st.caption(" · ".join(literal(part) for part in (row.date, row.era, row.status) if part))
                 if st.button("Open in workspace", key=f"open-{row.id}", icon=":material/palette:"):
                     open_in_workspace(row.id)
 

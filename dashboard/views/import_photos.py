@@ -12,6 +12,7 @@ import db
 from dashboard.access import Viewer, acting_user, page_viewer
 from dashboard.feedback import reported_errors
 from dashboard.import_form import batch_metadata_form
+from dashboard.plain_text import literal
 from dashboard.resources import get_catalog
 
 OUTCOME_LABELS = {"imported": "stored", "duplicate": "duplicate", "failed": "rejected"}
@@ -53,7 +54,7 @@ def show_import(viewer: Viewer) -> None:
 
     def advance(outcome: db.ImportOutcome) -> None:
         done.append(outcome)
-        progress.progress(len(done) / len(uploads), text=f"{len(done)} of {len(uploads)}: {outcome.source}")
+        progress.progress(len(done) / len(uploads), text=f"{len(done)} of {len(uploads)}: {literal(outcome.source)}")
 
     with reported_errors("Fix the CSV or the description and import again; nothing was stored."):
         with tempfile.TemporaryDirectory(prefix="findcolor-upload-") as folder:
@@ -82,7 +83,7 @@ def show_import(viewer: Viewer) -> None:
             key="import-outcomes",
         )
         if report.unmatched_metadata:
-            st.warning(f"CSV rows that matched no uploaded file: {', '.join(report.unmatched_metadata)}")
+            st.warning(f"CSV rows that matched no uploaded file: {literal(', '.join(report.unmatched_metadata))}")
 
 
 st.title("Import")

@@ -7,6 +7,7 @@ import streamlit as st
 import db
 from findcolor.errors import FindColorError
 from dashboard.access import sign_in
+from dashboard.plain_text import literal
 from dashboard.resources import get_catalog
 
 
@@ -23,7 +24,7 @@ def show_login() -> None:
         st.error("Unknown user name or wrong password. Try again, or ask an administrator to reset your password.")
         return
     except FindColorError as error:
-        st.error(f"{error}. Check the catalog settings and try again.")
+        st.error(f"{literal(error)}. Check the catalog settings and try again.")
         return
     st.rerun()
 

@@ -12,6 +12,7 @@ from dashboard.access import Viewer, acting_user, page_viewer
 from dashboard.feedback import reported_errors
 from dashboard.hint_overlay import overlay_hints
 from dashboard.photo_rows import candidate_row, photo_row
+from dashboard.plain_text import literal
 from dashboard.resources import display_bytes, get_catalog
 
 FLASH_KEY = "review-flash"
@@ -57,8 +58,8 @@ def show_review(viewer: Viewer) -> None:
             width="stretch",
         )
         candidate_column.image(display_bytes(candidate.output_sha256), caption="Candidate", width="stretch")
-    st.markdown(f"**Basis for these colours:** {candidate.provenance_note or '—'}")
-    st.caption(f"Engine: {candidate.engine} {candidate.model}".strip())
+    st.markdown(f"**Basis for these colours:** {literal(candidate.provenance_note or '—')}")
+    st.caption(literal(f"Engine: {candidate.engine} {candidate.model}".strip()))
     if palette := candidate.hints.get("palette"):
         st.caption("Palette hints: " + ", ".join(entry["color"] for entry in palette))
 

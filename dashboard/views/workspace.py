@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import workspace_panels as panels
 from dashboard import workspace_state as state
 from dashboard.access import Viewer, page_viewer
+from dashboard.plain_text import literal
 
 
 def chosen_photo_id() -> int | None:
@@ -27,8 +28,9 @@ def show_workspace(viewer: Viewer) -> None:
         return
     state.start_photo(photo_id)
     photo = context.photo
-    st.subheader(photo.heading)
-    st.caption(" · ".join(p for p in (photo.date, photo.era, photo.event, photo.place, f"{photo.width}×{photo.height}") if p))
+    st.subheader(literal(photo.heading))
+    described = (photo.date, photo.era, photo.event, photo.place)  # as typed: shown as plain text
+    st.caption(" · ".join([*(literal(part) for part in described if part), f"{photo.width}×{photo.height}"]))
 
     preview, preview_png = panels.display_image(context)
     tools_column, canvas_column = st.columns([1, 3])
