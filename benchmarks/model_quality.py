@@ -26,8 +26,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("data/corpus-v3"))
     parser.add_argument("--limit", type=int, default=None, help="a quick look at this many photos per split: printed, not written")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (the scores do not depend on it; the ms columns do)")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     engines = build_engines(WEIGHTS_DIR, V1_BASELINE_DIR)
     report = evaluate_splits(args.data, list(TEST_SPLITS), engines, args.limit)
     report["weights_sha256"] = load_weights(WEIGHTS_DIR).sha256

@@ -17,6 +17,7 @@ from dashboard.swatches import swatch_strip
 
 NONE = "(none)"
 ROLES = [role.value for role in db.Role]
+CHANGED_KEY = "admin-changed"  # what the last "Change a user" did, shown after its rerun
 
 
 def _optional_year(text: str) -> int | None:
@@ -55,25 +56,70 @@ def users_section(viewer: Viewer) -> None:
                 st.success(f"Added {literal(username)} ({role}).")
     if not users:
         return
-    with st.form("admin-change-user"):
-        st.markdown("**Change a user**")
-        by_id = {user["id"]: user for user in users}
-        chosen = st.selectbox("User", list(by_id), format_func=lambda user_id: by_id[user_id]["user name"])
+    change_user_form(viewer, {user["id"]: user for user in users})
+    unlock_sign_in_form(viewer)
+
+
+def change_user_form(viewer: Viewer, by_id: dict[int, dict[str, object]]) -> None:
+    """Role, account state and password of one user; the form starts from that user's current values."""
+    catalog = get_catalog()
+    st.markdown("**Change a user**")
+    if changed := st.session_state.pop(CHANGED_KEY, None):
+        st.success(changed)
+    chosen = st.selectbox("User", list(by_id), format_func=lambda user_id: str(by_id[user_id]["user name"]))
+    current = by_id[chosen]
+    with st.form(f"admin-change-user-{chosen}"):  # a form per user: its fields start at that user's values
         left, middle, right = st.columns(3)
-        new_role = left.selectbox("Role", ROLES, key="admin-new-role")
-        active = middle.selectbox("Account", ["active", "deactivated"], key="admin-active")
-        new_password = right.text_input("New password (leave empty to keep)", type="password")
+        new_role = left.selectbox("Role", ROLES, index=ROLES.index(str(current["role"])), key=f"admin-new-role-{chosen}")
+        states = ["active", "deactivated"]
+        active = middle.selectbox("Account", states, index=0 if current["active"] else 1, key=f"admin-active-{chosen}")
+        new_password = right.text_input("New password (leave empty to keep)", type="password", key=f"admin-pw-{chosen}")
         if st.form_submit_button("Apply", icon=":material/manage_accounts:"):
+            done = []
             with reported_errors("Nothing was changed; correct the form and apply again."):
                 with catalog.session() as session:
                     actor = acting_user(session, viewer)
-                    if new_role != by_id[chosen]["role"]:
+                    if new_role != current["role"]:
                         db.set_user_role(session=session, actor=actor, user_id=chosen, role=new_role)
-                    if (active == "active") != by_id[chosen]["active"]:
+                        done.append(f"role {current['role']} → {new_role}")
+                    if (active == "active") != current["active"]:
                         db.set_user_active(session=session, actor=actor, user_id=chosen, active=active == "active")
+                        done.append(f"account {active}")
                     if new_password:
                         db.set_user_password(session=session, actor=actor, user_id=chosen, password=new_password)
+                        done.append("new password set")
+                name = literal(current["user name"])
+                st.session_state[CHANGED_KEY] = f"{name}: {', '.join(done)}." if done else f"{name}: nothing to change."
                 st.rerun()
+
+
+def unlock_sign_in_form(viewer: Viewer) -> None:
+    """Accounts and clients held back by failed sign-ins, and lifting the wait or lock."""
+    catalog = get_catalog()
+    st.markdown("**Unlock sign-in**")
+    with catalog.read_session() as session:
+        locks = [
+            {"kind": lock.kind, "account or client": lock.subject, "failures in a row": lock.failures,
+             "locked until": lock.locked_until}
+            for lock in db.list_sign_in_locks(session=session)
+        ]  # fmt: skip
+    if locks:
+        st.dataframe(locks, hide_index=True, key="admin-locks")
+    else:
+        st.caption("No account or client has failed sign-ins in a row.")
+    with st.form("admin-unlock", clear_on_submit=True):
+        left, right = st.columns(2)
+        username = left.text_input("Account (user name)", key="admin-unlock-user")
+        client = right.text_input("Client (address), optional", key="admin-unlock-client")
+        if st.form_submit_button("Unlock sign-in", icon=":material/lock_open:"):
+            with reported_errors("Name the account or the client and unlock again."):
+                with catalog.session() as session:
+                    cleared = db.unlock_sign_in(
+                        session=session, actor=acting_user(session, viewer),
+                        username=username.strip() or None, client=client.strip() or None,
+                    )  # fmt: skip
+                what = " and ".join(literal(part) for part in (username.strip(), client.strip()) if part)
+                st.success(f"Unlocked {what}: {cleared} counter(s) cleared." if cleared else f"{what} was not locked.")
 
 
 def vocabulary_section(viewer: Viewer) -> None:

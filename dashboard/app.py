@@ -9,12 +9,13 @@ created on first start.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 
 import db
-from dashboard.access import VIEWER_KEY, Viewer, current_viewer, local_mode_refused, sign_out
+from dashboard.access import VIEWER_KEY, Viewer, current_viewer, local_mode_refused, sign_out, write_session_cookie
 from dashboard.feedback import no_tracebacks
 from dashboard.plain_text import literal
 from dashboard.resources import get_catalog
@@ -22,6 +23,7 @@ from findcolor.errors import FindColorError
 
 VIEWS = "views"
 RUN_COUNTER_KEY = "_run_counter"
+HOME = "catalog"  # the url_path of the page served at the root address (every role may open it)
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,19 @@ PAGES = [
     PageSpec("import_photos.py", "Import", ":material/upload:", "import", db.Role.CURATOR),
     PageSpec("workspace.py", "Workspace", ":material/palette:", "workspace", db.Role.CURATOR),
     PageSpec("review.py", "Review", ":material/fact_check:", "review", db.Role.REVIEWER),
+    PageSpec("batch.py", "Batch runs", ":material/dynamic_feed:", "batch", db.Role.CURATOR),
     PageSpec("export.py", "Export", ":material/archive:", "export", db.Role.VIEWER),
     PageSpec("admin.py", "Admin", ":material/settings:", "admin", db.Role.CURATOR),
 ]
+
+
+def _go_to(page: st.Page) -> Callable[[], None]:
+    """A page that only opens ``page`` (the default page answers at the root address, not at its own)."""
+
+    def open_page() -> None:
+        st.switch_page(page)
+
+    return open_page
 
 
 def pages_for(viewer: Viewer | None) -> list[st.Page]:
@@ -57,11 +69,11 @@ def pages_for(viewer: Viewer | None) -> list[st.Page]:
         return [st.Page(login, title="Sign in", icon=":material/login:", default=True), *stand_ins]
     pages = []
     for spec in PAGES:
-        if viewer.may(spec.role):
-            pages.append(
-                st.Page(f"{VIEWS}/{spec.file}", title=spec.title, icon=spec.icon, url_path=spec.url_path,
-                        default=spec.url_path == "catalog")
-            )  # fmt: skip
+        if spec.url_path == HOME:  # served at the root address; its own address is taken by an alias
+            home = st.Page(f"{VIEWS}/{spec.file}", title=spec.title, icon=spec.icon, url_path="home", default=True)
+            pages += [home, st.Page(_go_to(home), title=spec.title, url_path=spec.url_path, visibility="hidden")]
+        elif viewer.may(spec.role):
+            pages.append(st.Page(f"{VIEWS}/{spec.file}", title=spec.title, icon=spec.icon, url_path=spec.url_path))
         else:
             pages.append(
                 st.Page(f"{VIEWS}/not_allowed.py", title=spec.title, url_path=spec.url_path, visibility="hidden")
@@ -75,7 +87,7 @@ def sidebar(viewer: Viewer | None) -> None:
     with st.sidebar:
         st.caption(f"Signed in as **{literal(viewer.label)}**")
         if not viewer.is_local and st.button("Sign out", icon=":material/logout:"):
-            sign_out()
+            sign_out(get_catalog())
             st.rerun()
 
 
@@ -128,6 +140,7 @@ def main() -> None:
                 st.session_state[VIEWER_KEY] = viewer
             navigation = st.navigation(first_admin_pages() if refused else pages_for(viewer))
             sidebar(viewer)
+            write_session_cookie()
             navigation.run()
     mark_run_complete()
 

@@ -61,6 +61,22 @@ class CandidateRow:
     reviewer: str
     hints: dict
     output_sha256: str
+    author_id: int | None = None
+    engine_label: str = ""  # a human name and short version; ``engine`` + ``model`` is the full identifier
+
+
+ENGINE_NAMES = {"auto": "Neural network + classical", "neural": "Neural network", "classical": "Classical (no model)"}
+SHORT_VERSION = 24  # longer version strings are identifiers, kept for provenance, not shown as the label
+
+
+def engine_label(engine: str, model_name: str, model_version: str, weights_sha256: str | None) -> str:
+    """``Neural network + classical · hintnet (weights 02635e1f)`` rather than the provenance identifier."""
+    parts = [ENGINE_NAMES.get(engine, engine)]
+    if model_name:
+        parts.append(model_name + (f" (weights {weights_sha256[:8]})" if weights_sha256 else ""))
+    elif model_version and len(model_version) <= SHORT_VERSION and "/" not in model_version:
+        parts.append(model_version)
+    return " · ".join(parts)
 
 
 def _when(moment: datetime | None) -> str:
@@ -82,4 +98,7 @@ def candidate_row(colorization: db.Colorization) -> CandidateRow:
         reviewer=(colorization.reviewed_by.username if colorization.reviewed_by else ""),
         hints=dict(colorization.hints),
         output_sha256=colorization.output_sha256,
+        author_id=colorization.created_by_id,
+        engine_label=engine_label(colorization.engine, colorization.model_name, colorization.model_version,
+                                  colorization.weights_sha256),  # fmt: skip
     )

@@ -19,7 +19,9 @@ import findcolor
 from findcolor.network_io import weights_available
 from dashboard.canvas_hints import fit_within, rescale_hints
 
-PREVIEW_MAX_SIZE = (820, 620)  # (w, h): the canvas and the preview render; the scan never goes to the browser
+# (w, h): the canvas and the preview render; the scan never goes to the browser. 600 px wide fits the
+# canvas column (3/4 of the main area) whole at a 1280-px window with the sidebar open (607 px there).
+PREVIEW_MAX_SIZE = (600, 620)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ from dashboard.resources import get_catalog, preview_png, thumbnail_bytes, warm_
 from dashboard.swatches import swatch_strip
 
 TOOLS = {"Point": "point", "Stroke": "freedraw"}
+ASK_TOOL = "Ask colours"  # a click asks the model what colours belong there; it paints nothing
+SUGGESTION_ACTIONS = ["Paint that spot", "Use as brush"]
 ENGINE_LABELS = {"auto": "Best installed", "neural": "Neural network", "classical": "Classical (no model)"}
 
 
@@ -58,6 +60,7 @@ class Tool:
     mode: str  # canvas drawing mode
     color: str
     size: int  # canvas pixels: the point radius and the stroke width
+    asks: bool = False  # clicks ask for colour suggestions instead of painting
 
 
 def load_context(photo_id: int) -> PhotoContext | None:
@@ -87,13 +90,16 @@ def display_image(context: PhotoContext) -> tuple[Image.Image, bytes]:
 
 
 def tool_panel() -> Tool:
-    label = st.segmented_control("Tool", list(TOOLS), default="Point", required=True, key="ws-tool")
+    tools = [*TOOLS, ASK_TOOL] if suggestions_available() else list(TOOLS)
+    label = st.segmented_control("Tool", tools, default="Point", required=True, key="ws-tool")
+    if label not in tools:  # the weights went away since the tool was chosen
+        label = "Point"
     color = st.color_picker("Colour", key=state.COLOR)
     size = st.slider("Hint size (screen pixels)", 2, 30, 6, key="ws-size")
     left, right = st.columns(2)
     left.button("Remove last", on_click=state.remove_last, icon=":material/undo:", width="stretch")
     right.button("Clear", on_click=state.clear_local_hints, icon=":material/delete:", width="stretch")
-    return Tool(mode=TOOLS[label], color=color, size=size)
+    return Tool(mode=TOOLS.get(label, "point"), color=color, size=size, asks=label == ASK_TOOL)
 
 
 def reference_panel(context: PhotoContext) -> None:
@@ -151,14 +157,62 @@ def canvas_panel(preview: Image.Image, background_png: bytes, tool: Tool, contex
         key=state.canvas_key(),
     )
     objects = list((result.json_data or {}).get("objects", []))
-    state.remember_drawn(objects)
     mapping = CanvasMapping.for_canvas(
         canvas_size=preview.size, original_size=context.original_size, background_fit=result.background_fit
     )
+    before = state.drawn_objects()
+    if tool.asks and len(objects) == len(before) + 1 and objects[-1].get("type") == "Circle":
+        (asked,) = canvas_to_hints(objects[-1:], mapping, image_size=context.original_size)["points"]
+        state.ask_at(asked["x"], asked["y"], objects[:-1])  # the click asked; it is not a hint
+        st.rerun()
+    state.remember_drawn(objects)
     local = canvas_to_hints(
         objects, mapping, image_size=context.original_size, references=st.session_state.get(state.REFERENCES, {})
     )
     return {"version": 1, **local, **state.global_hints()}
+
+
+def restore_draft(viewer: Viewer, context: PhotoContext, preview: Image.Image) -> None:
+    """Put the user's autosaved hints for this photo back on the canvas (after a reload, crash or closed tab)."""
+    if not viewer.may(db.Role.CURATOR):
+        return
+    with get_catalog().read_session() as session:
+        draft = db.get_hint_draft(session=session, actor=acting_user(session, viewer), photo_id=context.photo.id)
+        if draft is None:
+            return
+        hints, saved_at = dict(draft.hints), draft.updated_at
+    mapping = CanvasMapping.for_canvas(canvas_size=preview.size, original_size=context.original_size)
+    state.load_candidate(hints_to_canvas(hints, mapping, point_display_radius=6), hints)
+    st.session_state[state.DRAFT] = None  # the canvas reports the restored hints first: not a change
+    st.session_state[state.RESTORED] = f"{saved_at:%Y-%m-%d %H:%M} UTC"
+
+
+def restored_draft_notice() -> None:
+    """Say that the canvas shows the restored draft, until the hints change."""
+    if saved_at := st.session_state.get(state.RESTORED):
+        st.info(f"Your unsaved hints for this photo (autosaved {saved_at}) are back on the canvas.", icon=":material/restore:")
+
+
+def _has_hints(hints: dict[str, Any]) -> bool:
+    return bool(hints["points"] or hints["strokes"] or hints["palette"] or hints.get("saturation") is not None)
+
+
+def autosave_draft(viewer: Viewer, hints: dict[str, Any], context: PhotoContext) -> None:
+    """Keep the hints as the user's draft for this photo whenever they change (no hints: no draft)."""
+    if not viewer.may(db.Role.CURATOR) or st.session_state.get(state.DRAFT) == hints:
+        return
+    if state.RESTORED in st.session_state and st.session_state.get(state.DRAFT) is None:
+        st.session_state[state.DRAFT] = hints  # the restored draft as the canvas reports it
+        return
+    st.session_state.pop(state.RESTORED, None)
+    with reported_errors("Your hints are still on the canvas; save a candidate to keep them."):
+        with get_catalog().session() as session:
+            actor = acting_user(session, viewer)
+            if _has_hints(hints):
+                db.save_hint_draft(session=session, actor=actor, photo_id=context.photo.id, hints=hints)
+            else:
+                db.delete_hint_draft(session=session, actor=actor, photo_id=context.photo.id)
+        st.session_state[state.DRAFT] = hints
 
 
 def engine_choice() -> str:
@@ -169,31 +223,55 @@ def engine_choice() -> str:
     return name
 
 
-def suggest_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoContext) -> None:
-    """The model's candidate colours at the last point painted (only when weights exist)."""
+def suggest_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoContext, tool: Tool) -> None:
+    """The model's colours at a spot the curator clicked with the "Ask colours" tool (only when weights exist).
+
+    A hint painted at that spot is left out of the question (``findcolor.suggest``), so the
+    answer is the model's own view, not an echo of the hint. Every suggestion is listed with
+    its probability; one click either paints the spot in it or makes it the brush colour.
+    """
     if not suggestions_available():
         return
     st.markdown("**Suggest colours here**")
-    if not hints["points"]:
-        st.caption("Click a point on the photo first.")
+    asked = st.session_state.get(state.ASKED)
+    if asked is None:
+        st.caption(f"Choose the “{ASK_TOOL}” tool and click anywhere on the photo.")
         return
-    last = hints["points"][-1]
-    if st.button("Suggest colours at the last point", icon=":material/auto_awesome:"):
-        with reported_errors("Try another point, or paint the colour yourself."):
-            st.session_state[state.SUGGESTIONS] = suggest_colors(
-                preview, hints, context.original_size, last["x"], last["y"]
-            )
-    suggestions = st.session_state.get(state.SUGGESTIONS) or []
-    if suggestions:
-        swatch_strip([(hex_, f"{probability:.0%}") for hex_, probability in suggestions])
-        labels = {f"{hex_} ({probability:.0%})": hex_ for hex_, probability in suggestions}
+    x, y = asked
+    answered = st.session_state.get(state.SUGGESTIONS)
+    if answered is None or answered[0] != asked:
+        with reported_errors("Ask at another spot, or paint the colour yourself."):
+            with st.spinner("Asking the model…"):
+                answered = (asked, suggest_colors(preview, hints, context.original_size, x, y))
+            st.session_state[state.SUGGESTIONS] = answered
+    if answered is None or answered[0] != asked:
+        return
+    suggestions = answered[1]
+    st.caption(f"At scan pixel ({x:.0f}, {y:.0f}):" + ("" if tool.asks else f" choose “{ASK_TOOL}” to ask elsewhere."))
+    swatch_strip([(hex_, f"{probability:.0%}") for hex_, probability in suggestions])
+    action = st.segmented_control(
+        "A click on a suggestion", SUGGESTION_ACTIONS, default=SUGGESTION_ACTIONS[0], required=True, key="ws-suggest-action"
+    )
+    mapping = CanvasMapping.for_canvas(canvas_size=preview.size, original_size=context.original_size)
+    for index, (hex_, probability) in enumerate(suggestions):
+        if action == SUGGESTION_ACTIONS[0]:
+            point = {"x": x, "y": y, "color": hex_}
+            (new_object,) = hints_to_canvas({"points": [point]}, mapping, point_display_radius=tool.size)
+            on_click, args = state.paint_point, (new_object, _point_at(hints, x, y))
+        else:
+            on_click, args = state.use_color, (hex_,)
+        st.button(f"{hex_} · {probability:.0%}", key=f"ws-suggestion-{index}", on_click=on_click, args=args,
+                  icon=":material/format_color_fill:", width="stretch")  # fmt: skip
 
-        def picked() -> None:
-            label = st.session_state.get("ws-suggestion")
-            if label:
-                state.use_color(labels[label])
 
-        st.pills("Use suggestion", list(labels), key="ws-suggestion", on_change=picked)
+def _point_at(hints: dict[str, Any], x: float, y: float) -> int | None:
+    """The index among the canvas objects of the painted point covering (x, y), if any (the last one wins)."""
+    objects = state.drawn_objects()
+    circles = [index for index, obj in enumerate(objects) if obj.get("type") == "Circle"]
+    for index, point in reversed(list(zip(circles, hints["points"]))):
+        if (point["x"] - x) ** 2 + (point["y"] - y) ** 2 <= max(point.get("radius", 1), 1) ** 2:
+            return index
+    return None
 
 
 def run_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoContext, engine: str) -> None:
@@ -272,8 +350,10 @@ def save_panel(viewer: Viewer, hints: dict[str, Any], context: PhotoContext, eng
                     provenance_note=note.strip(),
                 )
                 created_id = created.id
+                db.delete_hint_draft(session=session, actor=acting_user(session, viewer), photo_id=context.photo.id)
             progress.update(label=f"Saved candidate #{created_id}", state="complete", expanded=False)
         st.session_state[state.SAVED] = (f"Saved candidate #{created_id}; it now waits for review.", hints)
+        del st.session_state["ws-note"]  # the note belongs to the saved candidate: the next one starts empty
         st.rerun()  # list the new candidate
 
 
@@ -292,7 +372,7 @@ def candidates_panel(context: PhotoContext, preview: Image.Image) -> None:
             text_column.markdown(
                 f"**#{candidate.id}** · {candidate.status} · {literal(candidate.author)} · {candidate.created}"
             )
-            text_column.caption(literal(f"Engine: {candidate.engine} {candidate.model}".strip()))
+            text_column.caption(f"Engine: {literal(candidate.engine_label)}", help=literal(f"{candidate.engine} {candidate.model}"))
             text_column.markdown(f"Basis: {literal(candidate.provenance_note or '—')}")
             if candidate.review_note:
                 text_column.markdown(f"Review ({literal(candidate.reviewer)}): {literal(candidate.review_note)}")

@@ -23,16 +23,19 @@ PALETTE = PREFIX + "palette"  # global palette hints [{color, weight}]
 SATURATION_ON = PREFIX + "saturation-on"  # toggle: is a saturation hint given?
 SATURATION = PREFIX + "saturation"  # slider: the wanted mean saturation, 0..1
 RESULT = PREFIX + "result"  # the last preview render (PreviewResult)
-SUGGESTIONS = PREFIX + "suggestions"  # [(hex, probability)] at the last point
+SUGGESTIONS = PREFIX + "suggestions"  # ((x, y), [(hex, probability)]): the model's colours at the asked spot
+ASKED = PREFIX + "asked"  # (x, y) in scan pixels where the curator last asked for suggestions
 SAVED = PREFIX + "saved"  # (confirmation, hints) of the last save, shown while the hints are unchanged
+DRAFT = PREFIX + "draft"  # the hints last autosaved as the user's draft (or restored from it)
+RESTORED = PREFIX + "restored"  # when the restored draft was saved, shown until the hints change
 DEFAULT_COLOR = "#a03020"
 DEFAULT_SATURATION = 0.35
 
 
-def start_photo(photo_id: int) -> None:
-    """Reset the workspace when another photo is opened (hints belong to one photo)."""
+def start_photo(photo_id: int) -> bool:
+    """Reset the workspace when another photo is opened (hints belong to one photo); whether it did."""
     if st.session_state.get(PHOTO) == photo_id:
-        return
+        return False
     for key in [key for key in st.session_state if isinstance(key, str) and key.startswith(PREFIX)]:
         del st.session_state[key]
     st.session_state[PHOTO] = photo_id
@@ -44,6 +47,7 @@ def start_photo(photo_id: int) -> None:
     st.session_state[PALETTE] = []
     st.session_state[SATURATION_ON] = False
     st.session_state[SATURATION] = DEFAULT_SATURATION
+    return True
 
 
 def canvas_key() -> str:
@@ -83,6 +87,23 @@ def load_candidate(objects: list[dict[str, Any]], hints: dict[str, Any]) -> None
         for item in [*hints.get("points", []), *hints.get("strokes", [])]
         if item.get("reference") is not None
     }
+
+
+def ask_at(x: float, y: float, objects: list[dict[str, Any]]) -> None:
+    """Remember where suggestions were asked for; the click that asked is not a hint (remount without it)."""
+    st.session_state[ASKED] = (x, y)
+    st.session_state.pop(SUGGESTIONS, None)
+    _remount(objects)
+
+
+def paint_point(point_object: dict[str, Any], replaces: int | None) -> None:
+    """Put a point on the canvas (a suggestion applied where it was asked), or recolour the one it replaces."""
+    objects = drawn_objects()
+    if replaces is None:
+        objects.append(point_object)
+    else:
+        objects[replaces] = {**objects[replaces], "fill": point_object["fill"], "stroke": point_object["stroke"]}
+    _remount(objects)
 
 
 def use_color(color: str, reference: str | None = None) -> None:

@@ -127,20 +127,50 @@ Palette memory and era palettes (``db.references``, ``db.palettes``)::
         # per approved colorization: colorization_id, photo_id, hints, palette (ab histogram, colours)
     combined_palette(*, session, era=None, event=None, colors=8) -> list[PaletteEntry]   # (hex, weight)
 
+Batch runs (``db.batch``; executed by ``db.batch_runner.run_batch`` on a local pool or Ray)::
+
+    plan_batch_run(*, session, actor, filters: BatchFilters, engine: EngineIdentity, era_palette=False,
+                   executor="") -> BatchRun      # one item per photo lacking a draft/approval of this model
+    resume_batch_run / cancel_batch_run(*, session, actor, run_id) -> BatchRun
+    get_batch_run, list_batch_runs, list_batch_failures, list_batch_colorizations(*, session, run_id)
+
 Export, fixity, audit (``db.export``, ``db.verify``, ``db.audit``)::
 
-    export_bag(*, session, store, out_path, era=None, event=None) -> ExportReport   # .path .photos .files .bytes
-        # BagIt zip of approved colorizations with originals, XMP-tagged outputs, metadata.csv/json
+    export_bag(*, session, store, out_path, era=None, event=None, credentials=None, iiif_base_url=None) -> ExportReport
+        # .path .photos .files .bytes .sha256 .signed .credentials; BagIt zip of approved colorizations with
+        # originals, XMP-tagged outputs (C2PA-signed with db.credentials.credentials_from_settings(settings)),
+        # hints.json, IIIF manifests (db.iiif), metadata.csv/json
     read_xmp(path_or_bytes) -> dict[str, str]                # fields of an exported PNG's XMP packet
-    record_export(*, session, actor, report, era=None, event=None) -> AuditEvent   # after export_bag
+    record_export(*, session, actor, report, era=None, event=None, iiif_base_url=None) -> AuditEvent   # after export_bag
     verify_store(*, session, store) -> FixityReport          # .checked .missing .altered .unreferenced .ok .advice()
     repair_store(*, session, store, actor) -> RepairReport   # removes files no record refers to; audited
     list_audit_events(*, session, entity_type=None, entity_id=None, limit=200) -> list[AuditEvent]
+
+Dashboard sign-ins and hint drafts (``db.login_sessions``, ``db.drafts``)::
+
+    start_login_session(*, session, user, lifetime: timedelta) -> str   # the browser's token (stored hashed)
+    resolve_login_session(*, session, token) -> User | None             # None: unknown, expired, ended, inactive
+    end_login_sessions(*, session, user) -> int                         # sign-out everywhere; audited
+    save_hint_draft(*, session, actor, photo_id, hints) -> HintDraft    # curators; one per user and photo
+    get_hint_draft(*, session, actor, photo_id) -> HintDraft | None
+    delete_hint_draft(*, session, actor, photo_id) -> bool
 """
 
 from __future__ import annotations
 
 from db.audit import list_audit_events
+from db.batch import (
+    BatchFilters,
+    EngineIdentity,
+    cancel_batch_run,
+    get_batch_run,
+    list_batch_colorizations,
+    list_batch_failures,
+    list_batch_runs,
+    plan_batch_run,
+    resume_batch_run,
+)
+from db.batch_models import BatchItem, BatchItemState, BatchRun, BatchRunStatus
 from db.catalog import Catalog, display_path, open_catalog, thumbnail_path
 from db.colorizations import create_colorization, get_approved_colorization, get_colorization, list_colorizations
 from db.errors import (
@@ -156,13 +186,17 @@ from db.errors import (
     SignInThrottled,
     StoreError,
 )
+from db.drafts import delete_hint_draft, get_hint_draft, save_hint_draft
 from db.export import ExportReport, export_bag, record_export
 from db.ingest import ImportOutcome, ImportReport, import_bytes, import_paths
+from db.login_sessions import end_login_sessions, resolve_login_session, start_login_session
 from db.migrate import downgrade_database, upgrade_database
 from db.models import (
     AuditEvent,
     Colorization,
     ColorizationStatus,
+    HintDraft,
+    LoginSession,
     LoginThrottle,
     Photo,
     PhotoStatus,
@@ -203,6 +237,9 @@ from db.vocabulary import add_term, get_term, list_terms
 from db.xmp import read_xmp
 
 __all__ = [
+    "BatchFilters", "BatchItem", "BatchItemState", "BatchRun", "BatchRunStatus", "EngineIdentity",
+    "cancel_batch_run", "get_batch_run", "list_batch_colorizations", "list_batch_failures", "list_batch_runs",
+    "plan_batch_run", "resume_batch_run",
     "AuditEvent", "AuthenticationFailed", "Catalog", "CatalogError", "Colorization", "ColorizationPalette",
     "ColorizationStatus", "ConcurrentChange", "DatabaseUnavailable", "DuplicateRecord", "ExportReport",
     "FileStore", "FixityReport", "ImportOutcome", "ImportReport", "InvalidInput", "LoginThrottle", "NotFound",
@@ -218,4 +255,6 @@ __all__ = [
     "open_catalog", "read_xmp", "record_export", "reject_colorization", "repair_store", "require_role",
     "set_user_active", "set_user_password", "set_user_role", "thumbnail_path", "unlock_sign_in", "update_photo",
     "update_reference_color", "upgrade_database", "verify_store",
+    "HintDraft", "LoginSession", "delete_hint_draft", "end_login_sessions", "get_hint_draft",
+    "resolve_login_session", "save_hint_draft", "start_login_session",
 ]

@@ -25,7 +25,7 @@ from db.engine import create_catalog_engine, database_errors, describe_url, tran
 from db.errors import DatabaseUnavailable
 from db.migrate import current_revision, head_revision, upgrade_database
 from db.settings import Settings, load_settings
-from db.store import FileStore
+from db.object_store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Catalog:
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings = settings
         self.engine = engine
-        self.store = FileStore(settings.store_dir)
+        self.store = open_store(store_dir=settings.store_dir, store_url=settings.store_url)
         self._write_sessions = sessionmaker(bind=engine, expire_on_commit=False)
         read_engine = engine.execution_options(sqlite_begin="DEFERRED") if engine.dialect.name == "sqlite" else engine
         self._read_sessions = sessionmaker(bind=read_engine, expire_on_commit=False)

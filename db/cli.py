@@ -1,4 +1,4 @@
-"""Catalog subcommands of the ``findcolor`` console command: import, export, verify, db, user.
+"""Catalog subcommands of the ``findcolor`` console command: import, export, batch, verify, db, user, c2pa.
 
 ``findcolor/cli.py`` calls :func:`register_commands` lazily, so the library never imports the
 catalog. Each handler returns the exit code; failures are raised as
@@ -22,12 +22,25 @@ import sys
 import warnings
 from collections.abc import Callable
 
+from findcolor.pipeline import ENGINE_NAMES
+
+from db.batch import (
+    BatchFilters,
+    cancel_batch_run,
+    get_batch_run,
+    list_batch_failures,
+    list_batch_runs,
+    plan_batch_run,
+    resume_batch_run,
+)
+from db.batch_models import BatchRun
 from db.catalog import Catalog, open_catalog
+from db.credentials import LOCAL_DIR, create_local_authority, credentials_from_settings, load_trust_anchors, verify_path
 from db.errors import InvalidInput, NotFound, PermissionDenied
 from db.export import export_bag, record_export
 from db.ingest import ImportOutcome, import_paths
 from db.migrate import current_revision, downgrade_database, head_revision, upgrade_database
-from db.models import Role, User
+from db.models import PhotoStatus, Role, User
 from db.settings import load_settings
 from db.users import (
     authenticate,
@@ -119,12 +132,57 @@ def _import(args: argparse.Namespace, catalog: Catalog) -> int:
 
 def _export(args: argparse.Namespace, catalog: Catalog) -> int:
     actor = _actor(catalog=catalog, username=args.user)
+    credentials = credentials_from_settings(catalog.settings)  # a bad configuration fails before any work
     with catalog.read_session() as session:
-        report = export_bag(session=session, store=catalog.store, out_path=args.output, era=args.era, event=args.event)
+        report = export_bag(
+            session=session, store=catalog.store, out_path=args.output, era=args.era, event=args.event,
+            credentials=credentials, iiif_base_url=args.iiif_base_url,
+        )  # fmt: skip
     with catalog.session() as session:
-        record_export(session=session, actor=actor, report=report, era=args.era, event=args.event)
+        record_export(
+            session=session, actor=actor, report=report, era=args.era, event=args.event, iiif_base_url=args.iiif_base_url
+        )
     _say(f"exported {report.photos} approved colorizations ({report.files} files, {report.bytes / 1e6:.1f} MB) to {report.path}")
+    _say(f"content credentials: {report.credentials}")
+    _say(f"sha256 of the zip: {report.sha256}")
     return 0
+
+
+def _c2pa_init(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    authority = create_local_authority(settings.data_dir / LOCAL_DIR, organization=args.organization, force=args.force)
+    for line in (
+        f"made a local certificate authority and a C2PA signing certificate in {authority.directory}",
+        f"  signing certificate: {authority.signer_certificate} ({authority.signer}, valid until {authority.expires:%Y-%m-%d})",
+        f"  signing key:         {authority.signer_key} (readable by you only)",
+        f"  local CA:            {authority.ca_certificate} (its key: {authority.ca_key})",
+        "These are LOCAL TEST credentials: no one else trusts them. C2PA verifiers will call the signatures",
+        "valid but the signer unknown, unless given the local CA as a trust anchor. To publish, use a",
+        "certificate from a CA that your audience's verifiers trust (the C2PA trust list).",
+        "To sign exports with them, and to verify against the local CA:",
+        f"  export FINDCOLOR_C2PA_CERT={authority.signer_certificate}",
+        f"  export FINDCOLOR_C2PA_KEY={authority.signer_key}",
+        f"  export FINDCOLOR_C2PA_TRUST_ANCHORS={authority.ca_certificate}",
+    ):
+        _say(line)
+    return 0
+
+
+def _c2pa_verify(args: argparse.Namespace) -> int:
+    anchors_path = args.trust_anchors or load_settings().c2pa_trust_anchors
+    result = verify_path(args.path, trust_anchors=load_trust_anchors(anchors_path))
+    for report in result.reports:
+        for line in report.lines():
+            _say(line)
+    if result.bag_checked:
+        _say("bag checksums: " + ("valid" if not result.bag_problems else "; ".join(result.bag_problems)))
+    trusted = sum(report.trusted for report in result.reports)
+    valid = sum(report.valid for report in result.reports)
+    anchors = f"trust anchors from {anchors_path}" if anchors_path else "no trust anchors given (FINDCOLOR_C2PA_TRUST_ANCHORS or --trust-anchors)"
+    _say(f"checked {len(result.reports)} images: {valid} with valid credentials, {trusted} from a trusted signer; {anchors}")
+    if not result.ok:
+        return 1
+    return 1 if args.require_trusted and not result.all_trusted else 0
 
 
 def _verify(args: argparse.Namespace, catalog: Catalog) -> int:
@@ -208,6 +266,82 @@ def _user_list(args: argparse.Namespace, catalog: Catalog) -> int:
     return 0
 
 
+def _describe_run(run: BatchRun) -> str:
+    filters = ", ".join(f"{key} {value}" for key, value in run.filters.items()) or "all photos"
+    palette = ", era palette" if run.era_palette else ""
+    return (
+        f"#{run.id:<5d} {run.status.value:9s} {run.done}/{run.planned} done, {run.failed} failed, {run.skipped} skipped"
+        f"  [{filters}; {run.engine} {run.model_version}{palette}; {run.executor}; by {run.created_by.username}, "
+        f"started {run.started_at:%Y-%m-%d %H:%M}]"
+    )
+
+
+def _run_batch_with_progress(args: argparse.Namespace, catalog: Catalog, actor: User, run: BatchRun) -> int:
+    from tqdm import tqdm
+
+    from db.batch_runner import make_executor, run_batch
+
+    executor = make_executor(workers=args.workers, ray_address=args.ray, engine=run.engine_requested)
+    bar = tqdm(total=run.planned, initial=run.planned - run.remaining, unit="photo", desc=f"batch run #{run.id}",
+               file=sys.stderr, disable=args.quiet)  # fmt: skip
+
+    def show(progress) -> None:  # type: ignore[no-untyped-def]
+        bar.n = progress.done + progress.failed + progress.skipped
+        bar.set_postfix(failed=progress.failed, refresh=False)
+        bar.refresh()
+
+    try:
+        finished = run_batch(catalog=catalog, actor=actor, run_id=run.id, executor=executor,
+                             max_attempts=args.attempts, progress=show)  # fmt: skip
+    finally:
+        bar.close()
+    _say(_describe_run(finished))
+    with catalog.read_session() as session:
+        for item in list_batch_failures(session=session, run_id=run.id):
+            _say(f"failed    photo #{item.photo_id}: {item.reason}")
+    return 1 if finished.failed else 0
+
+
+def _batch(args: argparse.Namespace, catalog: Catalog) -> int:
+    if args.action == "status":
+        with catalog.read_session() as session:
+            runs = [get_batch_run(session=session, run_id=args.run_id)] if args.run_id else list_batch_runs(session=session)
+            if runs == [None]:
+                raise NotFound(f"no batch run #{args.run_id}")
+            for run in runs:
+                _say(_describe_run(run))  # type: ignore[arg-type]
+            if args.run_id:
+                for item in list_batch_failures(session=session, run_id=args.run_id):
+                    _say(f"failed    photo #{item.photo_id}: {item.reason}")
+            if not runs:
+                _say("no batch runs yet")
+        return 0
+    if args.action in ("cancel", "resume") and not args.run_id:
+        raise InvalidInput(f"findcolor batch {args.action} needs the run number, e.g. findcolor batch {args.action} 12")
+    actor = _actor(catalog=catalog, username=args.user)
+    if args.action == "cancel":
+        with catalog.session() as session:
+            run = cancel_batch_run(session=session, actor=actor, run_id=args.run_id)
+            _say(f"cancelled batch run #{run.id}: {run.done} of {run.planned} done; resume with 'findcolor batch resume {run.id}'")
+        return 0
+    from db.batch_runner import make_executor, resolve_engine
+
+    executor = make_executor(workers=args.workers, ray_address=args.ray, engine=args.engine)
+    if args.action == "resume":
+        with catalog.session() as session:
+            run = resume_batch_run(session=session, actor=actor, run_id=args.run_id, executor=executor.description)
+    else:
+        filters = BatchFilters(era=args.era, event=args.event, status=args.status, limit=args.limit)
+        identity = resolve_engine(args.engine)
+        with catalog.session() as session:
+            run = plan_batch_run(session=session, actor=actor, filters=filters, engine=identity,
+                                 era_palette=args.era_palette, executor=executor.description)  # fmt: skip
+        _say(f"batch run #{run.id}: {run.planned} photos to colorize ({filters.describe()}; {identity.engine} {identity.model_version})")
+        if not run.planned:
+            return 0
+    return _run_batch_with_progress(args, catalog, actor, run)
+
+
 def register_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the catalog subcommands; each sets ``handler`` (args -> exit code)."""
     user_help = (
@@ -229,8 +363,47 @@ def register_commands(subparsers: argparse._SubParsersAction) -> None:  # type: 
     exp.add_argument("--era", help="only this era")
     exp.add_argument("--event", help="only this event")
     exp.add_argument("-o", "--output", required=True, metavar="OUT.zip", help="the zip file to write")
+    exp.add_argument(
+        "--iiif-base-url", metavar="URL",
+        help="where the bag's top folder will be published, for absolute IIIF ids (default: ids relative to the bag)",
+    )  # fmt: skip
     exp.add_argument("--user", help=user_help)
     exp.set_defaults(handler=_with_catalog(_export))
+
+    c2pa = subparsers.add_parser("c2pa", help="C2PA content credentials: a local test certificate, verification")
+    c2pa_commands = c2pa.add_subparsers(dest="c2pa_command", required=True, metavar="{init,verify}")
+    init = c2pa_commands.add_parser("init", help="make a local test CA and signing certificate in the data folder")
+    init.add_argument("--organization", default="Find Color local archive", help="organization named in the certificates")
+    init.add_argument("--force", action="store_true", help="replace credentials made before")
+    init.set_defaults(handler=_c2pa_init)
+    check = c2pa_commands.add_parser("verify", help="check the content credentials of an image, an export zip or bag")
+    check.add_argument("path", metavar="PATH", help="a signed image, an export .zip or an unpacked bag folder")
+    check.add_argument("--trust-anchors", metavar="CA.pem", help="CA certificates to trust (env FINDCOLOR_C2PA_TRUST_ANCHORS)")
+    check.add_argument("--require-trusted", action="store_true", help="exit 1 unless every signer is trusted")
+    check.set_defaults(handler=_c2pa_verify)
+
+    batch = subparsers.add_parser(
+        "batch", help="draft colorizations of many photos (a local worker pool, or Ray); status, cancel, resume",
+        description="findcolor batch [--era ERA] [--event EVENT] [--status new] [--era-palette] [--limit N] "
+        "[--workers N | --ray ADDRESS]: a draft candidate for each matching photo that has no draft or approved "
+        "colorization from this model version yet. 'findcolor batch status [RUN]', 'findcolor batch cancel RUN', "
+        "'findcolor batch resume RUN'.",
+    )  # fmt: skip
+    batch.add_argument("action", nargs="?", choices=["status", "cancel", "resume"], help="instead of starting a run")
+    batch.add_argument("run_id", nargs="?", type=int, metavar="RUN", help="the batch run number")
+    batch.add_argument("--era", help="only photos of this era")
+    batch.add_argument("--event", help="only photos of this event")
+    batch.add_argument("--status", choices=[status.value for status in PhotoStatus], help="only photos in this workflow status")
+    batch.add_argument("--engine", choices=ENGINE_NAMES, default="auto", help="colorization engine (default: auto)")
+    batch.add_argument("--era-palette", action="store_true",
+                       help="global hints from the archive: the era/event palette of approved work and its reference colours")
+    batch.add_argument("--limit", type=int, help="at most this many photos")
+    batch.add_argument("--workers", type=int, default=None, help="local worker processes (default 2; 0: in this process)")
+    batch.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster, e.g. ray://head:10001 or auto (env FINDCOLOR_RAY_ADDRESS)")
+    batch.add_argument("--attempts", type=int, default=2, help="tries per photo before it is recorded as failed (default 2)")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.add_argument("--user", help=user_help)
+    batch.set_defaults(handler=_with_catalog(_batch))
 
     ver = subparsers.add_parser("verify", help="re-hash every stored file and report missing or altered ones")
     ver.add_argument(

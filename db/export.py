@@ -6,11 +6,16 @@ Layout inside the ZIP (one top folder, the bag)::
         bagit.txt  bag-info.txt  manifest-sha256.txt  tagmanifest-sha256.txt
         data/metadata.csv  data/metadata.json
         data/000042-ACC-1950-17/original.tif      the scan, byte for byte as stored
-        data/000042-ACC-1950-17/colorized.png     the approved colorization with XMP disclosure
+        data/000042-ACC-1950-17/colorized.png     the approved colorization: XMP disclosure, then C2PA credentials
+        data/000042-ACC-1950-17/hints.json        the hints exactly as used (their SHA-256 is signed)
+        data/000042-ACC-1950-17/manifest.json     IIIF Presentation 3 manifest (db.iiif), iiif/ its static images
+        data/collection.json                      IIIF collection of every manifest
 
 ``metadata.json`` (and the flat ``metadata.csv``) hold, per photo: the descriptive fields,
 hints exactly as used, engine/model/weights hash, parameters, curator, reviewer, notes and
-the SHA-256 of every file. The bag is validated with ``bagit`` before the ZIP is published
+the SHA-256 of every file. With signing credentials (``db.credentials``) each colorized PNG
+carries a signed C2PA manifest, added after the XMP and before the bag's checksums are made;
+without them the export says that credentials were not added. The bag is validated with ``bagit`` before the ZIP is published
 (written to a temporary name, then renamed), so a failed export leaves nothing behind.
 """
 
@@ -21,10 +26,12 @@ import hashlib
 import io
 import json
 import logging
+import mimetypes
 import os
 import re
 import shutil
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,6 +45,8 @@ from sqlalchemy.orm import Session
 import findcolor
 
 from db.audit import record_event
+from db.credentials import ColorizationClaim, ContentSigner, SigningCredentials, canonical_hints
+from db.iiif import normalise_base_url, write_collection, write_photo_iiif
 from db.errors import InvalidInput, StoreError
 from db.models import AuditEvent, Colorization, ColorizationStatus, Photo, Role, User
 from db.references import find_reference
@@ -63,6 +72,10 @@ class ExportReport:
     photos: int
     files: int  # payload files, metadata included
     bytes: int  # size of the ZIP
+    sha256: str = ""  # of the ZIP file
+    signed: int = 0  # colorizations carrying C2PA content credentials
+    credentials: str = ""  # one line: signed by whom, or why credentials were not added
+    signing_seconds: float = 0.0  # time spent in C2PA signing
 
 
 def _slug(text: str) -> str:
@@ -155,9 +168,16 @@ def export_bag(
     out_path: str | os.PathLike[str],
     era: str | None = None,
     event: str | None = None,
+    credentials: SigningCredentials | None = None,
+    iiif_base_url: str | None = None,
 ) -> ExportReport:
-    """Write the approved colorizations (optionally of one era and/or event) as a zipped BagIt bag."""
+    """Write the approved colorizations (optionally of one era and/or event) as a zipped BagIt bag.
+
+    ``credentials`` (see :func:`db.credentials.credentials_from_settings`) sign every colorization;
+    ``iiif_base_url`` is where the bag's top folder will be published (IIIF ids are relative without it).
+    """
     out_path = Path(out_path)
+    base = normalise_base_url(iiif_base_url)
     if out_path.suffix.lower() != ".zip":
         raise InvalidInput(f"{out_path}: the export file name must end in .zip")
     pairs = _approved(session=session, era=era, event=event)
@@ -174,18 +194,32 @@ def export_bag(
     try:
         bag_dir = work / bag_name
         bag_dir.mkdir()
+        signer = None if credentials is None else ContentSigner(credentials, generator_version=findcolor.__version__)
         records = [
-            _export_one(session=session, store=store, bag_dir=bag_dir, photo=photo, colorization=colorization, now=now)
+            _export_one(
+                session=session, store=store, bag_dir=bag_dir, photo=photo, colorization=colorization, now=now,
+                signer=signer,
+            )  # fmt: skip
             for photo, colorization in pairs
         ]
-        _write_metadata(bag_dir, records, now=now, era=era, event=event)
+        signing_seconds = sum(record["files"]["colorized"]["content_credentials"].pop("seconds") for record in records)
+        note = (
+            f"C2PA content credentials signed by {credentials.signer}" if credentials is not None
+            else "no C2PA content credentials added: no signing certificate configured (FINDCOLOR_C2PA_CERT, FINDCOLOR_C2PA_KEY)"
+        )  # fmt: skip
+        manifests = [write_photo_iiif(bag_dir, record, base=base) for record in records]
+        write_collection(bag_dir, manifests, base=base, label=f"Find Color export {_iso(now)}: {len(records)} approved colorizations")
+        _write_metadata(bag_dir, records, now=now, era=era, event=event, credentials=note, iiif_base_url=base)
         bag = bagit.make_bag(
             str(bag_dir),
             bag_info={
                 "Source-Organization": "Find Color catalog",
                 "External-Description": f"{len(records)} approved colorizations with their original scans, "
-                "XMP disclosure and provenance metadata.",
+                "XMP disclosure, C2PA content credentials (see Content-Credentials), IIIF Presentation 3 "
+                "manifests and provenance metadata.",
                 "Bag-Software-Agent": f"findcolor {findcolor.__version__} with bagit {bagit.VERSION}",
+                "Content-Credentials": note,
+                "IIIF-Collection": base + "data/collection.json",
             },
             checksums=["sha256"],
         )
@@ -196,6 +230,7 @@ def export_bag(
             for path in sorted(bag_dir.rglob("*")):
                 if path.is_file():
                     archive.write(path, path.relative_to(work).as_posix())
+        zip_sha256 = _sha256_path(temp_zip)
         os.replace(temp_zip, out_path)
     except bagit.BagError as exc:
         raise StoreError(f"the export bag did not validate: {exc}") from None
@@ -204,11 +239,43 @@ def export_bag(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log.info("exported %d colorizations to %s", len(records), out_path)
-    return ExportReport(path=out_path, photos=len(records), files=files, bytes=out_path.stat().st_size)
+    return ExportReport(
+        path=out_path, photos=len(records), files=files, bytes=out_path.stat().st_size, sha256=zip_sha256,
+        signed=0 if credentials is None else len(records), credentials=note, signing_seconds=signing_seconds,
+    )  # fmt: skip
+
+
+def _sha256_path(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK_SIZE), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _claim(photo: Photo, colorization: Colorization, *, original: Path, hints_sha256: str, title: str) -> ColorizationClaim:
+    return ColorizationClaim(
+        title=title, software_version=colorization.software_version, engine=colorization.engine,
+        model_name=colorization.model_name, model_version=colorization.model_version,
+        weights_sha256=colorization.weights_sha256, parameters=colorization.parameters, hints=colorization.hints,
+        hints_sha256=hints_sha256, hints_file="hints.json", original_title=original.name, original_sha256=photo.sha256,
+        original_format=mimetypes.guess_type(original.name)[0] or "application/octet-stream",
+        provenance_note=colorization.provenance_note, curator=_person(colorization.created_by),
+        created_at=_iso(colorization.created_at), reviewer=_person(colorization.reviewed_by),
+        approved_at=_iso(colorization.reviewed_at), review_note=colorization.review_note,
+        colorization_id=colorization.id, photo_id=photo.id, identifier=photo.identifier,
+    )  # fmt: skip
 
 
 def _export_one(
-    *, session: Session, store: FileStore, bag_dir: Path, photo: Photo, colorization: Colorization, now: datetime
+    *,
+    session: Session,
+    store: FileStore,
+    bag_dir: Path,
+    photo: Photo,
+    colorization: Colorization,
+    now: datetime,
+    signer: ContentSigner | None,
 ) -> dict[str, Any]:
     folder = f"{photo.id:06d}" + (f"-{_slug(photo.identifier)}" if _slug(photo.identifier) else "")
     target = bag_dir / folder
@@ -221,7 +288,20 @@ def _export_one(
         raise StoreError(
             f"the stored colorization #{colorization.id} does not match its checksum; run 'findcolor verify'"
         )
-    tagged = embed_xmp_png(output, build_xmp_packet(_disclosure(photo, colorization, _iso(now))))
+    disclosure = _disclosure(photo, colorization, _iso(now))
+    tagged = embed_xmp_png(output, build_xmp_packet(disclosure))  # XMP first: signing comes last
+    hints = canonical_hints(colorization.hints)
+    (target / "hints.json").write_bytes(hints)
+    hints_sha256 = hashlib.sha256(hints).hexdigest()
+    credentials: dict[str, Any] = {"signed": False, "seconds": 0.0}
+    if signer is not None:
+        started = time.perf_counter()
+        claim = _claim(photo, colorization, original=original, hints_sha256=hints_sha256, title=disclosure.title or "colorized.png")
+        tagged = signer.sign_png(tagged, claim=claim, original=original)
+        credentials = {
+            "signed": True, "standard": "C2PA", "signer": signer.credentials.signer,
+            "seconds": time.perf_counter() - started,
+        }  # fmt: skip
     colorized = target / "colorized.png"
     colorized.write_bytes(tagged)
     return {
@@ -240,7 +320,9 @@ def _export_one(
                 "sha256": hashlib.sha256(tagged).hexdigest(),
                 "stored_output_sha256": colorization.output_sha256,
                 "note": "the stored output with an XMP packet added; pixels identical",
+                "content_credentials": credentials,
             },
+            "hints": {"path": f"data/{folder}/hints.json", "sha256": hints_sha256},
         },
         "colorization": {
             "id": colorization.id, "hints": colorization.hints, "engine": colorization.engine,
@@ -253,6 +335,7 @@ def _export_one(
             "reviewed_at": _iso(colorization.reviewed_at), "provenance_note": colorization.provenance_note,
             "review_note": colorization.review_note,
             "reference_colors": _reference_colors(session=session, hints=colorization.hints),
+            "disclosure": disclosure.description,
         },
     }
 
@@ -272,11 +355,22 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def _write_metadata(bag_dir: Path, records: list[dict[str, Any]], *, now: datetime, era: str | None, event: str | None) -> None:
+def _write_metadata(
+    bag_dir: Path,
+    records: list[dict[str, Any]],
+    *,
+    now: datetime,
+    era: str | None,
+    event: str | None,
+    credentials: str,
+    iiif_base_url: str,
+) -> None:
     document = {
         "export": {
             "created_at": _iso(now), "software": f"findcolor {findcolor.__version__}",
             "selection": {"status": "approved", "era": era, "event": event}, "count": len(records),
+            "content_credentials": credentials,
+            "iiif": {"collection": f"{iiif_base_url}data/collection.json", "base_url": iiif_base_url or None},
         },
         "photos": records,
     }
@@ -316,8 +410,9 @@ def record_export(
     report: ExportReport,
     era: str | None = None,
     event: str | None = None,
+    iiif_base_url: str | None = None,
 ) -> AuditEvent:
-    """Record a finished export as an audit event (who exported what, where); call in a write session."""
+    """Record a finished export as an audit event (who, the filters, how many, the zip's SHA-256); call in a write session."""
     actor = authorize(session=session, actor=actor, role=Role.VIEWER, action="export")
     return record_event(
         session=session,
@@ -327,6 +422,7 @@ def record_export(
         entity_id=None,
         details={
             "path": str(report.path), "photos": report.photos, "files": report.files, "bytes": report.bytes,
-            "era": era, "event": event,
+            "era": era, "event": event, "sha256": report.sha256, "signed": report.signed,
+            "credentials": report.credentials, "iiif_base_url": iiif_base_url or None,
         },
     )  # fmt: skip

@@ -334,3 +334,41 @@ class LoginThrottle(Base):
 
     def __repr__(self) -> str:
         return f"LoginThrottle({self.kind} {self.subject!r}: {self.failures} failures)"
+
+
+class LoginSession(Base):
+    """A dashboard sign-in that survives reloads and new tabs, until it expires or is ended.
+
+    The browser holds a random token (a cookie); only its SHA-256 is stored, so the table
+    cannot be used to sign in. Signing out ends every session of the user (``ended_at``).
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(SHA256_LENGTH), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"LoginSession(#{self.id} user #{self.user_id} until {self.expires_at:%Y-%m-%d %H:%M})"
+
+
+class HintDraft(Base):
+    """The hints a user last had on the canvas for a photo, saved as they paint (one per user and photo).
+
+    Not a record of the archive: a draft is replaced on every change and removed once a
+    candidate is saved from it, so it is not audited.
+    """
+
+    __tablename__ = "hint_drafts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
+    hints: Mapped[dict[str, Any]] = mapped_column(JsonType)  # hint format v1, original pixels
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    def __repr__(self) -> str:
+        return f"HintDraft(user #{self.user_id}, photo #{self.photo_id})"

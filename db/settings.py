@@ -9,11 +9,13 @@ variable                        meaning                                     defa
 ``FINDCOLOR_DATA_DIR``          folder holding the SQLite file and store    ``./data``
 ``FINDCOLOR_DATABASE_URL``      SQLAlchemy URL (``postgresql+psycopg://``)  SQLite in data dir
 ``FINDCOLOR_STORE_DIR``         root of the content-addressed file store    ``<data dir>/store``
+``FINDCOLOR_STORE_URL``         ``s3://bucket/prefix``: store in S3 storage  none (local folder)
 ``FINDCOLOR_MAX_PIXELS``        largest image accepted, in pixels           200,000,000
 ``FINDCOLOR_MAX_UPLOAD_BYTES``  largest file accepted, in bytes             1 GiB
 ``FINDCOLOR_FOUR_EYES``         reviewers may not approve their own work    ``true``
 ``FINDCOLOR_THUMBNAIL_SIDE``    longer side of cached thumbnails (px)       256
 ``FINDCOLOR_DISPLAY_SIDE``      longer side of cached display copies (px)   1600
+``FINDCOLOR_SESSION_HOURS``     a dashboard sign-in lasts this long         12
 ==============================  ==========================================  =====================
 """
 
@@ -44,6 +46,11 @@ class Settings:
     four_eyes: bool = True  # a reviewer may not approve a colorization they made
     thumbnail_side: int = 256  # cached thumbnail size (longer side, pixels)
     display_side: int = 1600  # cached display copy size (longer side, pixels)
+    store_url: str | None = None  # s3://bucket/prefix: the store in object storage (store_dir: its local cache)
+    c2pa_cert: Path | None = None  # signing certificate chain (PEM) for content credentials on exports
+    c2pa_key: Path | None = None  # its private key (PEM, unencrypted)
+    c2pa_trust_anchors: Path | None = None  # CA certificates (PEM) that 'findcolor c2pa verify' trusts
+    session_hours: int = 12  # a dashboard sign-in survives reloads and new tabs this long
 
     @property
     def is_sqlite(self) -> bool:
@@ -100,11 +107,17 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         ("max_upload_bytes", "MAX_UPLOAD_BYTES"),
         ("thumbnail_side", "THUMBNAIL_SIDE"),
         ("display_side", "DISPLAY_SIDE"),
+        ("session_hours", "SESSION_HOURS"),
     ):
         if (text := get(name)) is not None:
             values[field] = _parse_int(name, text)
+    if (text := get("STORE_URL")) is not None:
+        values["store_url"] = text.strip()
     if (text := get("FOUR_EYES")) is not None:
         values["four_eyes"] = _parse_bool("FOUR_EYES", text)
+    for field, name in (("c2pa_cert", "C2PA_CERT"), ("c2pa_key", "C2PA_KEY"), ("c2pa_trust_anchors", "C2PA_TRUST_ANCHORS")):
+        if (text := get(name)) is not None:
+            values[field] = Path(text).expanduser().resolve()
     values.update(overrides)
     if "store_dir" in overrides:
         values["store_dir"] = Path(overrides["store_dir"]).resolve()  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from findcolor.imageio import DEFAULT_MAX_PIXELS
 from findcolor.pipeline import ENGINE_NAMES, colorize
 
 EXIT_USER_ERROR = 2
-CATALOG_COMMANDS = ("import", "export", "verify", "db", "user")  # registered by db.cli
+CATALOG_COMMANDS = ("import", "export", "batch", "verify", "db", "user", "c2pa")  # registered by db.cli
 EXIT_INTERRUPTED = 130
 
 _OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}

@@ -115,6 +115,14 @@ def _padded(array: np.ndarray, multiple: int) -> np.ndarray:
     return np.pad(array, [(0, pad_h), (0, pad_w)] + [(0, 0)] * (array.ndim - 2), mode=mode)
 
 
+def chroma_scale(weights: LoadedWeights) -> float:
+    """The calibration of the network's chroma tuned on the validation split (``chroma_scale`` in
+    ``hintnet.json``, 1 when absent): a regression head trained on a few hundred photos is
+    confidently wrong on unseen ones, and scaling its chroma down trades a little colourfulness
+    for accuracy (``training.evaluate --tune-chroma`` keeps colourfulness at or above a floor)."""
+    return float(weights.metadata.get("chroma_scale", 1.0))
+
+
 _inference_lock = threading.Lock()  # one model instance is shared by every caller of the process
 
 
@@ -126,9 +134,12 @@ def run_network(
     hints: Hints,
     *,
     with_bins: bool = False,
+    with_calibration: bool = True,
 ) -> dict[str, np.ndarray]:
     """The network on one image: ``ab`` (h, w, 2) and, with ``with_bins``, ``bin_logits``
-    (Q, h', w') over the padded image (:func:`padded_shape`) at the bin head's resolution."""
+    (Q, h', w') over the padded image (:func:`padded_shape`) at the bin head's resolution.
+    ``ab`` is multiplied by the weights' tuned :func:`chroma_scale` unless ``with_calibration``
+    is off (tuning measures the raw network)."""
     h, w = lightness.shape
     multiple = weights.config.multiple
     light = _padded(np.asarray(lightness, dtype=np.float32), multiple)
@@ -148,7 +159,8 @@ def run_network(
             torch.from_numpy(global_hints_of(hints, weights.config))[None],
             with_bins=with_bins,
         )
-    result = {"ab": out["ab"][0, :, :h, :w].permute(1, 2, 0).numpy().astype(np.float32)}
+    ab = out["ab"][0, :, :h, :w].permute(1, 2, 0).numpy().astype(np.float32)
+    result = {"ab": ab * chroma_scale(weights) if with_calibration else ab}
     if with_bins:
         result["bin_logits"] = out["bin_logits"][0].numpy()
     return result

@@ -8,3 +8,7 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+if [ "$requirements" = "requirements-dev.txt" ]; then
+    # test-only packages whose declared pins conflict with ours (see the file)
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
+fi

@@ -67,8 +67,8 @@ def test_an_admin_changes_a_role_and_a_short_password_is_refused(tmp_path: Path,
         carla = db.get_user_by_name(session=session, username="carla").id
     app = sign_in(start_app(), "boss")
     app.switch_page(ADMIN).run()
-    app.selectbox(key="admin-new-role").select("reviewer")
-    next(w for w in app.selectbox if w.label == "User").select(carla)
+    next(w for w in app.selectbox if w.label == "User").select(carla).run()
+    app.selectbox(key=f"admin-new-role-{carla}").select("reviewer")
     submit(app, "Apply")
     with catalog.read_session() as session:
         assert db.get_user_by_name(session=session, username="carla").role is db.Role.REVIEWER
@@ -87,3 +87,47 @@ def test_a_curator_sees_no_user_management(tmp_path: Path, monkeypatch: pytest.M
     app.switch_page(ADMIN).run()
     assert_clean(app)
     assert [tab.label for tab in app.tabs] == ["Vocabularies", "Reference colours"]
+
+
+def test_changing_a_password_keeps_the_role_and_says_what_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resetting a reviewer's password must not make her a viewer: the form starts at her current values."""
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    add_user(catalog, "rita", "reviewer")
+    with catalog.read_session() as session:
+        rita = db.get_user_by_name(session=session, username="rita").id
+    app = sign_in(start_app(), "boss")
+    app.switch_page(ADMIN).run()
+    next(w for w in app.selectbox if w.label == "User").select(rita).run()
+    assert app.selectbox(key=f"admin-new-role-{rita}").value == "reviewer"
+    assert app.selectbox(key=f"admin-active-{rita}").value == "active"
+    app.text_input(key=f"admin-pw-{rita}").input("a new long password")
+    submit(app, "Apply")
+    assert_clean(app)
+    with catalog.read_session() as session:
+        assert db.get_user_by_name(session=session, username="rita").role is db.Role.REVIEWER
+    assert any(message.value == "rita: new password set." for message in app.success)
+    with catalog.session() as session:
+        assert db.authenticate(session=session, username="rita", password="a new long password").username == "rita"
+
+
+def test_an_admin_unlocks_a_locked_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from db import throttle
+
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    add_user(catalog, "carla", "curator")
+    monkeypatch.setattr(throttle, "delay_after", lambda failures: throttle.timedelta(0))
+    for _ in range(throttle.LOCK_AFTER):
+        with catalog.session() as session, pytest.raises(db.AuthenticationFailed):
+            db.authenticate(session=session, username="carla", password="wrong", client=None)
+    app = sign_in(start_app(), "boss")
+    app.switch_page(ADMIN).run()
+    (locks,) = [frame.value for frame in app.dataframe if "account or client" in frame.value.columns]
+    assert locks["account or client"].tolist() == ["carla"]
+    app.text_input(key="admin-unlock-user").input("carla")
+    submit(app, "Unlock sign-in")
+    assert_clean(app)
+    assert any("Unlocked carla" in message.value for message in app.success)
+    with catalog.session() as session:
+        assert db.authenticate(session=session, username="carla", password="correct horse").username == "carla"

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import db
+
 from dashboard_support import add_photo, add_user, assert_clean, errors, open_test_catalog, shown, sign_in, start_app
 
 
@@ -19,7 +21,7 @@ def test_without_accounts_the_catalog_opens_in_single_user_mode(tmp_path: Path, 
 
 
 @pytest.mark.parametrize(
-    "page", ["views/import_photos.py", "views/workspace.py", "views/review.py", "views/export.py", "views/admin.py"]
+    "page", ["views/import_photos.py", "views/workspace.py", "views/review.py", "views/batch.py", "views/export.py", "views/admin.py"]
 )
 def test_every_page_renders_for_the_local_curator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
     catalog = open_test_catalog(tmp_path, monkeypatch)
@@ -125,3 +127,71 @@ def test_with_accounts_a_network_address_shows_the_sign_in(tmp_path: Path, monke
     assert_clean(app)
     assert app.title[0].value == "Catalog"
     assert "boss (admin)" in shown(app.sidebar.caption[0].value)
+
+
+def test_a_reload_or_a_new_tab_keeps_the_sign_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new browser session (reload, typed address, second tab) signs in from the cookie the sign-in wrote."""
+    from dashboard import access
+
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    first = sign_in(start_app(), "boss")
+    token = first.session_state[access.SESSION_TOKEN_KEY]
+    assert first.session_state[access.COOKIE_WRITE_KEY][0] == token  # the browser is asked to keep it
+    monkeypatch.setattr(access, "browser_session_token", lambda: token)
+    reloaded = start_app("views/admin.py")
+    assert_clean(reloaded)
+    assert reloaded.title[0].value == "Admin"
+    assert "boss (admin)" in shown(reloaded.sidebar.caption[0].value)
+
+
+def test_sign_out_ends_the_sign_in_in_every_tab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import access
+
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    first = sign_in(start_app(), "boss")
+    token = first.session_state[access.SESSION_TOKEN_KEY]
+    monkeypatch.setattr(access, "browser_session_token", lambda: token)
+    second = start_app()
+    assert second.title[0].value == "Catalog"
+    first.sidebar.button[0].click().run()
+    assert first.title[0].value == "Find Color"
+    second.run()
+    assert second.title[0].value == "Find Color"  # the other tab is signed out at its next run
+    assert start_app().title[0].value == "Find Color"  # and the cookie no longer signs anyone in
+
+
+def test_an_unknown_or_forged_cookie_signs_nobody_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import access
+
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    monkeypatch.setattr(access, "browser_session_token", lambda: "forged-token")
+    assert start_app().title[0].value == "Find Color"
+
+
+def test_a_throttled_sign_in_says_how_long_to_wait(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    app = start_app()
+    for _ in range(3):
+        sign_in(app, "boss", "wrong password")
+    sign_in(app, "boss", "correct horse")  # refused before the password is checked
+    (message,) = errors(app)
+    assert message.startswith("Too many failed sign-ins for this account: wait ") and message.endswith(" s and try again.")
+    assert app.title[0].value == "Find Color"
+
+
+def test_a_locked_sign_in_says_it_is_locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from db import throttle
+
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    monkeypatch.setattr(throttle, "delay_after", lambda failures: throttle.timedelta(0))
+    for _ in range(throttle.LOCK_AFTER):
+        with catalog.session() as session, pytest.raises(db.AuthenticationFailed):
+            db.authenticate(session=session, username="boss", password="wrong", client=None)
+    app = sign_in(start_app(), "boss")
+    (message,) = errors(app)
+    assert "locked for 15 more minute(s)" in message and "ask an administrator to unlock it" in message

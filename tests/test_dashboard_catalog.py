@@ -89,3 +89,45 @@ def test_open_goes_to_the_workspace_with_the_photo(catalog: db.Catalog) -> None:
     assert_clean(app)
     assert app.title[0].value == "Workspace"
     assert app.subheader[0].value == "School parade"
+
+
+def test_a_viewer_gets_no_workspace_buttons_and_the_grid_draws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A viewer clicking "Open in workspace" used to crash the page (StreamlitPageNotFoundError)."""
+    from dashboard_support import add_user, sign_in
+
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    add_user(catalog, "boss", "admin")
+    add_user(catalog, "vera", "viewer")
+    add_photo(catalog, shift=1, title="Harbour cranes", username="boss")
+    add_photo(catalog, shift=2, title="School parade", username="boss")
+    app = sign_in(start_app(), "vera")
+    assert_clean(app)
+    assert len(app.image) == 2  # the grid draws every photo
+    assert not [b for b in app.button if b.label == "Open in workspace"]
+    app.button_group(key="catalog-view").select("Table").run()
+    assert_clean(app)
+    assert not [b for b in app.button if b.label.startswith("Open photo")]
+
+
+def test_an_empty_catalog_links_to_the_import_page_and_names_no_filters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_test_catalog(tmp_path, monkeypatch)
+    app = start_app()
+    assert_clean(app)
+    assert app.info[0].value == "The catalog has no photos yet."
+    assert "filters" not in app.info[0].value
+    (link,) = [link for link in app.get("page_link") if "Import" in link.proto.label]
+    app.text_input(key="catalog-search").input("zeppelin").run()
+    assert app.info[0].value == "No photos match these filters. Clear them to see the whole catalog."
+
+
+def test_an_approved_photo_with_a_newer_candidate_shows_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    photo_id = add_photo(catalog, shift=1, title="Harbour cranes")
+    first = add_candidate(catalog, photo_id)
+    with catalog.session() as session:
+        db.approve_colorization(session=session, settings=catalog.settings, actor=db.get_local_user(session=session),
+                                colorization_id=first)  # fmt: skip
+    add_candidate(catalog, photo_id, note="a better sky")
+    app = start_app()
+    assert_clean(app)
+    assert any("approved · new candidate in review" in caption.value for caption in app.caption)

@@ -57,3 +57,16 @@ def test_with_nothing_approved_the_page_says_what_to_do(tmp_path: Path, monkeypa
         "Change the filters (only approved colorizations are exported) and try again."
     ]
     assert "export-bag" not in app.session_state
+
+
+def test_a_dashboard_export_is_audited_with_its_filters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = open_test_catalog(tmp_path, monkeypatch)
+    approve(catalog, add_candidate(catalog, add_photo(catalog, shift=1, era="Korean War")))
+    app = start_app(EXPORT)
+    app.selectbox(key="export-era").select("Korean War").run()
+    build(app)
+    assert_clean(app)
+    with catalog.read_session() as session:
+        (event,) = db.list_audit_events(session=session, entity_type="export")
+    assert event.action == "export.bag" and event.username == "local"
+    assert event.details["era"] == "Korean War" and event.details["photos"] == 1

@@ -22,7 +22,14 @@ def test_preview_image_fits_the_canvas_and_keeps_the_aspect_ratio() -> None:
     buffer = io.BytesIO()
     gray((1600, 1067)).save(buffer, format="JPEG")
     preview = rendering.preview_image(buffer.getvalue(), SCAN)
-    assert preview.size == (820, 547)
+    assert preview.size == (600, 400)
+
+
+def test_a_landscape_canvas_fits_the_column_of_a_1280_px_window() -> None:
+    """The canvas column is 607 px wide at 1280 px (sidebar open): a 786-px canvas lost its right 12 %."""
+    buffer = io.BytesIO()
+    gray((1600, 900)).save(buffer, format="JPEG")
+    assert rendering.preview_image(buffer.getvalue(), (4800, 2700)).width <= 607
 
 
 def test_the_preview_puts_the_hint_where_it_is_on_the_scan() -> None:

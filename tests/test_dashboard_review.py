@@ -74,14 +74,15 @@ def test_rejecting_keeps_the_note(catalog: db.Catalog) -> None:
 
 
 def test_four_eyes_a_reviewer_cannot_approve_their_own_work(catalog: db.Catalog) -> None:
+    """Her own candidate shows why she cannot decide on it, and no button that can only fail."""
     photo_id = add_photo(catalog, username="boss")
     candidate = add_candidate(catalog, photo_id, username="rita")
     app = open_review("rita")
-    button(app, "Approve").click().run()
-    assert not app.exception
-    (message,) = errors(app)
-    assert message.endswith("Ask another reviewer, or pick another candidate.")
+    assert_clean(app)
+    assert button(app, "Approve").disabled and button(app, "Reject").disabled
+    assert any("another reviewer decides on it" in message.value for message in app.info)
     assert status_of(catalog, candidate) is db.ColorizationStatus.DRAFT
+    assert not button(open_review("ravi"), "Approve").disabled  # another reviewer may
 
 
 def test_a_new_approval_supersedes_the_previous_one(catalog: db.Catalog) -> None:
@@ -94,3 +95,12 @@ def test_a_new_approval_supersedes_the_previous_one(catalog: db.Catalog) -> None
     button(app, "Approve").click().run()
     assert status_of(catalog, first) is db.ColorizationStatus.SUPERSEDED
     assert status_of(catalog, second) is db.ColorizationStatus.APPROVED
+
+
+def test_the_engine_has_a_human_name_and_the_full_identifier_stays_in_provenance() -> None:
+    from dashboard.photo_rows import engine_label
+
+    version = "hintnet+levin2004/02635e0b9c/blend=1:128,edge=0.5"
+    assert engine_label("auto", "hintnet", version, "02635e0b9c11aa") == "Neural network + classical · hintnet (weights 02635e0b)"
+    assert engine_label("classical", "", "levin2004", None) == "Classical (no model) · levin2004"
+    assert "/" not in engine_label("classical", "", version, None)

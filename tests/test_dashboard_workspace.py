@@ -11,10 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 import db
 from dashboard import workspace_state
-from dashboard_support import add_candidate, add_photo, assert_clean, errors, open_test_catalog, start_app
+from dashboard_support import add_candidate, add_photo, assert_clean, errors, open_test_catalog, shown, start_app
 
 WORKSPACE = "views/workspace.py"
-SCAN_SIDE = 1240  # a square scan shown on a 620 x 620 canvas: 2 scan pixels per canvas pixel
+SCAN_SIDE = 1200  # a square scan shown on a 600 x 600 canvas: 2 scan pixels per canvas pixel
 
 POINT_RED = {"type": "Circle", "originX": "left", "originY": "center", "left": 94, "top": 60, "radius": 6,
              "strokeWidth": 0, "stroke": "#C03020", "fill": "#C03020"}  # fmt: skip  # centre (100, 60)
@@ -63,7 +63,7 @@ def test_the_canvas_shows_a_display_size_copy_not_the_scan(workspace: tuple[db.C
     _, _, app = workspace
     assert_clean(app)
     arguments = json.loads(canvas(app).proto.json)
-    assert (arguments["canvasWidth"], arguments["canvasHeight"]) == (620, 620)
+    assert (arguments["canvasWidth"], arguments["canvasHeight"]) == (600, 600)
     assert arguments["backgroundImageURL"].startswith("data:image/png;base64,")
     assert arguments["drawingMode"] == "point"
 
@@ -80,7 +80,7 @@ def test_run_shows_the_preview_with_its_latency(workspace: tuple[db.Catalog, int
     draw(app, POINT_RED, POINT_BLUE, STROKE_GREEN)
     button(app, "Run").click().run()
     assert_clean(app)
-    assert any(caption.value.startswith("Preview 620×620 rendered in") for caption in app.caption)
+    assert any(caption.value.startswith("Preview 600×600 rendered in") for caption in app.caption)
     result = app.session_state[workspace_state.RESULT]
     red = result.image.getpixel((100, 60))
     assert red[0] > red[2] + 40  # the red hint is red in the preview
@@ -111,6 +111,7 @@ def test_saving_stores_the_hints_in_scan_pixels_and_a_full_resolution_output(
         assert [(p["x"], p["y"], p["color"]) for p in points] == [(200, 120, "#c03020"), (600, 600, "#2050a0")]
         assert saved.hints["strokes"][0]["path"][0] == [400, 1000]
     assert any("Saved candidate" in message.value for message in app.success)
+    assert app.text_area(key="ws-note").value == ""  # the next candidate needs its own basis
 
 
 def test_a_candidate_lists_its_provenance_and_its_hints_can_be_loaded_back(
@@ -190,23 +191,67 @@ def test_colour_suggestions_are_hidden_without_model_weights(
     assert not any(text.value == "**Suggest colours here**" for text in app.markdown)
 
 
-def test_colour_suggestions_are_offered_as_one_click_colours(
-    workspace: tuple[db.Catalog, int, AppTest], monkeypatch: pytest.MonkeyPatch
-) -> None:
+SUGGESTED = [("#884422", 0.4), ("#224488", 0.2), ("#448822", 0.15), ("#888888", 0.1), ("#aa2222", 0.1), ("#222222", 0.05)]
+
+
+@pytest.fixture
+def asking(workspace: tuple[db.Catalog, int, AppTest], monkeypatch: pytest.MonkeyPatch) -> tuple[AppTest, list[Any]]:
+    """The workspace with a stand-in model; records where it was asked and with which hints."""
     _, _, app = workspace
-    asked: list[tuple[float, float]] = []
+    asked: list[Any] = []
 
     def fake_suggest(preview: Any, hints: Any, original_size: Any, x: float, y: float, k: int = 6) -> list[tuple[str, float]]:
-        asked.append((x, y))
-        return [("#884422", 0.6), ("#224488", 0.3)]
+        asked.append((x, y, [(p["x"], p["y"]) for p in hints["points"]]))
+        return SUGGESTED
 
     monkeypatch.setattr("dashboard.workspace_panels.suggestions_available", lambda: True)
     monkeypatch.setattr("dashboard.workspace_panels.suggest_colors", fake_suggest)
-    draw(app, POINT_RED, POINT_BLUE)
-    button(app, "Suggest colours at the last point").click().run()
-    assert asked == [(600, 600)]  # the last point, in scan pixels
-    app.button_group(key="ws-suggestion").select("#224488 (30%)").run()
-    assert app.color_picker(key=workspace_state.COLOR).value == "#224488"
+    app.run()
+    return app, asked
+
+
+def ask_click(x: float, y: float) -> dict[str, Any]:
+    """The Circle a click at canvas (x, y) leaves while the "Ask colours" tool is chosen."""
+    return {**POINT_RED, "left": x - 6, "top": y, "stroke": "#A03020", "fill": "#A03020"}
+
+
+def test_a_click_anywhere_asks_for_colours_and_paints_nothing(asking: tuple[AppTest, list[Any]]) -> None:
+    app, asked = asking
+    draw(app, POINT_RED)
+    app.button_group(key="ws-tool").select("Ask colours").run()
+    draw(app, POINT_RED, ask_click(300, 300))
+    assert_clean(app)
+    assert asked == [(600, 600, [(200, 120)])]  # the clicked spot in scan pixels; the click is no hint
+    assert [o["fill"] for o in json.loads(canvas(app).proto.json)["initialDrawing"]["objects"]] == ["#C03020"]
+    labels = [b.label for b in app.button if b.key and b.key.startswith("ws-suggestion-")]
+    assert labels == [f"{hex_} · {p:.0%}" for hex_, p in SUGGESTED]  # all six, with their probabilities
+
+
+def test_a_suggestion_recolours_the_hinted_spot_or_becomes_the_brush(asking: tuple[AppTest, list[Any]]) -> None:
+    app, asked = asking
+    draw(app, POINT_RED)
+    app.button_group(key="ws-tool").select("Ask colours").run()
+    draw(app, POINT_RED, ask_click(100, 60))  # on the magenta-ish point itself
+    assert asked[-1][:2] == (200, 120)
+    button(app, "#224488 · 20%").click().run()
+    assert_clean(app)
+    (point,) = json.loads(canvas(app).proto.json)["initialDrawing"]["objects"]
+    assert point["fill"] == "#224488"  # the point asked about, recoloured; no second point
+    app.button_group(key="ws-suggest-action").select("Use as brush").run()
+    button(app, "#448822 · 15%").click().run()
+    assert app.color_picker(key=workspace_state.COLOR).value == "#448822"
+    assert len(json.loads(canvas(app).proto.json)["initialDrawing"]["objects"]) == 1
+
+
+def test_a_suggestion_applied_to_an_empty_spot_paints_a_point_there(asking: tuple[AppTest, list[Any]]) -> None:
+    app, _ = asking
+    app.button_group(key="ws-tool").select("Ask colours").run()
+    draw(app, ask_click(300, 300))
+    button(app, "#884422 · 40%").click().run()
+    app.button_group(key="ws-tool").select("Point").run()
+    assert "1 points" in " ".join(caption.value for caption in app.caption)
+    (point,) = json.loads(canvas(app).proto.json)["initialDrawing"]["objects"]
+    assert point["fill"] == "#884422"
 
 
 def test_a_saturation_hint_is_saved_and_restored_with_the_candidate(workspace: tuple[db.Catalog, int, AppTest]) -> None:
@@ -223,3 +268,57 @@ def test_a_saturation_hint_is_saved_and_restored_with_the_candidate(workspace: t
     button(app, "Load these hints").click().run()
     assert app.toggle(key=workspace_state.SATURATION_ON).value is True
     assert app.slider(key=workspace_state.SATURATION).value == 0.6
+
+
+def test_painted_hints_are_autosaved_and_back_on_the_canvas_after_a_reload(
+    workspace: tuple[db.Catalog, int, AppTest],
+) -> None:
+    """A reload (a new browser session) opens the photo with the hints painted before it, in scan pixels."""
+    catalog, photo_id, app = workspace
+    draw(app, POINT_RED, POINT_BLUE)
+    with catalog.read_session() as session:
+        draft = db.get_hint_draft(session=session, actor=db.get_local_user(session=session), photo_id=photo_id)
+        assert [(p["x"], p["y"]) for p in draft.hints["points"]] == [(200, 120), (600, 600)]
+    reloaded = start_app(WORKSPACE, photo=str(photo_id))
+    assert_clean(reloaded)
+    objects = json.loads(canvas(reloaded).proto.json)["initialDrawing"]["objects"]
+    assert [(o["type"], o["fill"]) for o in objects] == [("Circle", "#c03020"), ("Circle", "#2050a0")]
+    assert any("unsaved hints" in message.value for message in reloaded.info)
+    assert "2 points" in " ".join(caption.value for caption in reloaded.caption)
+
+
+def test_saving_a_candidate_or_clearing_the_canvas_drops_the_draft(workspace: tuple[db.Catalog, int, AppTest]) -> None:
+    catalog, photo_id, app = workspace
+
+    def draft() -> Any:
+        with catalog.read_session() as session:
+            return db.get_hint_draft(session=session, actor=db.get_local_user(session=session), photo_id=photo_id)
+
+    draw(app, POINT_RED)
+    assert draft() is not None
+    button(app, "Clear").click().run()
+    assert draft() is None
+    draw(app, POINT_BLUE)
+    app.text_area(key="ws-note").input("Dock paint from the 1931 harbour board minutes")
+    button(app, "Save candidate").click().run()
+    assert_clean(app)
+    assert draft() is None
+    reloaded = start_app(WORKSPACE, photo=str(photo_id))
+    assert json.loads(canvas(reloaded).proto.json)["initialDrawing"]["objects"] == []
+
+
+def test_a_curator_edits_the_description_and_only_the_edits_are_audited(
+    workspace: tuple[db.Catalog, int, AppTest],
+) -> None:
+    catalog, photo_id, app = workspace
+    app.text_input(key=f"photo-title-{photo_id}").input("Dock workers, Incheon")
+    app.selectbox(key=f"photo-era-{photo_id}").select("Korean War")
+    app.text_input(key=f"photo-tags-{photo_id}").input("harbour, workers")
+    button(app, "Save the description").click().run()
+    assert_clean(app)
+    assert shown(app.subheader[0].value) == "Dock workers, Incheon"
+    with catalog.read_session() as session:
+        photo = db.get_photo(session=session, photo_id=photo_id)
+        assert (photo.title, photo.era_name, sorted(photo.tags)) == ("Dock workers, Incheon", "Korean War", ["harbour", "workers"])
+        (event,) = [e for e in db.list_audit_events(session=session, entity_type="photo") if e.action == "photo.update"]
+    assert set(event.details) == {"title", "era", "tags"}

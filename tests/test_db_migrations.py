@@ -15,8 +15,9 @@ from db.models import Base
 
 TABLES = {
     "users", "vocabulary_terms", "photos", "photo_tags", "colorizations", "reference_colors", "audit_events",
-    "login_throttle",
+    "login_throttle", "login_sessions", "hint_drafts", "batch_runs", "batch_items",
 }
+BATCH_TABLES = {"batch_runs", "batch_items"}  # revision 0007, after 0006
 # Triggers of revision 0004 (REPLACE, TRUNCATE and content identity guards).
 GUARDS_0004 = {
     "sqlite": {"audit_events_no_replace", "photos_no_replace", "colorizations_no_replace",
@@ -70,6 +71,22 @@ def test_guard_revision_round_trips(empty_database_url: str, backend: str) -> No
     assert "login_throttle" not in _tables(empty_database_url)
     upgrade_database(empty_database_url)
     assert GUARDS_0004[backend] <= _triggers(empty_database_url)
+    assert _tables(empty_database_url) == TABLES
+
+
+def test_sessions_and_drafts_revision_round_trips(empty_database_url: str) -> None:
+    upgrade_database(empty_database_url)
+    downgrade_database(empty_database_url, "0005")
+    assert _tables(empty_database_url) == TABLES - {"login_sessions", "hint_drafts"} - BATCH_TABLES
+    upgrade_database(empty_database_url)
+    assert _tables(empty_database_url) == TABLES
+
+
+def test_batch_runs_revision_round_trips(empty_database_url: str) -> None:
+    upgrade_database(empty_database_url)
+    downgrade_database(empty_database_url, "0006")
+    assert _tables(empty_database_url) == TABLES - BATCH_TABLES
+    upgrade_database(empty_database_url)
     assert _tables(empty_database_url) == TABLES
 
 

@@ -49,3 +49,10 @@ def test_bad_values_are_one_line_errors(name: str, value: str, message: str) -> 
         load_settings({f"FINDCOLOR_{name}": value})
     assert "\n" not in str(error.value)
     assert f"FINDCOLOR_{name}" in str(error.value)
+
+
+def test_the_dashboard_sign_in_lifetime_is_configurable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import db
+
+    assert db.load_settings({}, data_dir=tmp_path).session_hours == 12
+    assert db.load_settings({"FINDCOLOR_SESSION_HOURS": "2"}, data_dir=tmp_path).session_hours == 2

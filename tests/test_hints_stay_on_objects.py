@@ -5,8 +5,9 @@ street-trees.jpg: bushes and palms beside a concrete wall, a yellow generator, a
 building and the sky; opencv-doc sample, never trained on: its source is the held-out
 out-of-distribution split). With the shipped weights and the default engine, the pixels of the
 *other* objects must stay within a small ab distance of the no-hint result, while the stroke's
-own pixels come out exactly with the hinted chroma. v1 (and any engine that floods a single
-stroke's colour over the photo) fails this.
+own pixels come out exactly with the hinted chroma (as far as it fits sRGB at their lightness).
+Measured when written: v2 `auto` moves the other objects by 1.5 ab on average (0.3 % of them by
+more than 10); v1's `auto` by 7.3 (24 %), the classical engine by 19.6 (99 %): both fail.
 
 "Other objects" are read from the true colours of the original: pixels whose true chroma is
 far from the stroke's and that lie away from the stroke, so the test does not depend on a
@@ -19,18 +20,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from scipy import ndimage
 
 import findcolor
-from findcolor.color import lab_to_hex, rgb_to_lab
+from findcolor.color import lab_to_hex, lab_to_rgb_keep_lightness, rgb_to_lab
 from findcolor.hints import parse_hints, rasterize_hints
 from findcolor.network_io import weights_available
 
 PHOTO = Path(__file__).parent / "photos" / "street-trees.jpg"
 STROKE_PATH = [[455, 186], [500, 182], [545, 188], [590, 180], [630, 186]]  # along the bushes, in pixels of the 640x434 photo
 STROKE_WIDTH = 7
-OTHER_OBJECT_MIN_AB_DISTANCE = 25.0  # true chroma this far from the stroke's = another object
+OTHER_OBJECT_MIN_AB_DISTANCE = 15.0  # true chroma this far from the stroke's = another object (the bushes are a muted green)
 OTHER_OBJECT_MIN_PIXELS_AWAY = 24.0  # and this far (pixels) from the stroke
 MAX_MEAN_SHIFT = 2.5  # ab units: mean change of the other objects' chroma caused by the stroke
 MAX_SHARE_SHIFTED = 0.03  # share of other-object pixels whose chroma moves by more than 10 ab units
@@ -60,12 +62,15 @@ def scene() -> dict:
     with_stroke = _lab(findcolor.colorize(gray, hints))
     away = ndimage.distance_transform_edt(~stroke_mask) > OTHER_OBJECT_MIN_PIXELS_AWAY
     hinted_ab = rasterize_hints(parse_hints(hints, image_size=(width, height)), (width, height), (width, height))[0]
+    # what "exactly the hinted chroma" means at the scan's own lightness: reduced only as far as sRGB requires
+    lightness = torch.from_numpy(_lab(gray)[..., 0])
+    fitted_ab = rgb_to_lab(lab_to_rgb_keep_lightness(lightness, torch.from_numpy(hinted_ab)).numpy())[..., 1:]
     other = away & (np.hypot(*(truth[..., 1:] - stroke_ab).transpose(2, 0, 1)) > OTHER_OBJECT_MIN_AB_DISTANCE)
-    return {"without": without, "with": with_stroke, "stroke": stroke_mask, "hinted_ab": hinted_ab, "other": other}
+    return {"without": without, "with": with_stroke, "stroke": stroke_mask, "fitted_ab": fitted_ab, "other": other}
 
 
 def test_the_scene_has_other_objects_to_protect(scene: dict) -> None:
-    assert scene["other"].mean() > 0.3  # wall, generator, building and sky: most of the photo
+    assert scene["other"].mean() > 0.4  # wall, generator, building and sky: most of the photo
 
 
 def test_one_green_stroke_leaves_the_other_objects_alone(scene: dict) -> None:
@@ -75,5 +80,5 @@ def test_one_green_stroke_leaves_the_other_objects_alone(scene: dict) -> None:
 
 
 def test_the_stroke_pixels_come_out_with_the_hinted_chroma(scene: dict) -> None:
-    error = np.hypot(*(scene["with"][..., 1:] - scene["hinted_ab"]).transpose(2, 0, 1))[scene["stroke"]]
+    error = np.hypot(*(scene["with"][..., 1:] - scene["fitted_ab"]).transpose(2, 0, 1))[scene["stroke"]]
     assert error.max() <= 3.0, f"hinted pixels are off by up to {error.max():.2f} ab"

@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 from skimage import data as skdata
 
+from findcolor.hints import Hints
 from findcolor.model import HintNetConfig
 from training import corpus
 from training.dataset import CropSampler
@@ -322,3 +323,30 @@ def test_a_rebuilt_corpus_is_checked_against_the_recorded_manifest() -> None:
     assert corpus.manifest_differences(recorded, recorded) == []
     rebuilt = {"photos": [{"id": "a", "sha256": "1"}, {"id": "b", "sha256": "9"}, {"id": "d", "sha256": "4"}]}
     assert corpus.manifest_differences(rebuilt, recorded) == ["missing: c", "not in the recorded manifest: d", "different file: b"]
+
+
+def test_chroma_tuning_respects_the_colourfulness_floor_and_export_ships_the_scale(photo_folder: Path, tmp_path: Path) -> None:
+    from findcolor.model import build_model
+    from findcolor.network_io import load_weights, run_network, save_weights
+    from training.evaluate import tune_chroma
+    from training.export import export_checkpoint
+
+    model = build_model(TINY_V2).eval()
+    save_weights(model, {}, tmp_path / "weights")
+    views = evaluation_views(photo_folder, "train", limit=2)
+    tuning = tune_chroma(views, tmp_path / "weights", [0.0, 0.5, 1.0], min_colourfulness=0.0)
+    means = {s: float(np.mean(list(by.values()))) for s, by in tuning["scores"].items()}
+    assert f"{tuning['scale']:g}" == max(means, key=means.get)  # no floor: the best PSNR wins
+    assert tuning["colourfulness"]["0"] < 1e-3 < tuning["colourfulness"]["1"]  # scale 0 is gray (up to 8-bit rounding)
+    floor = tune_chroma(views, tmp_path / "weights", [0.0, 0.5, 1.0], min_colourfulness=1e-3)
+    assert floor["scale"] > 0.0  # gray output is never allowed once a floor is set
+    checkpoint = {"model_config": TINY_V2.to_dict(), "model": model.state_dict(), "step": 3, "best_val": 20.0, "train_config": {"data": str(photo_folder)}}
+    torch.save(checkpoint, tmp_path / "best.pt")
+    export_checkpoint(tmp_path / "best.pt", tmp_path / "shipped", chroma_tuning={"split": "val", "images": 2, **{**floor, "scale": 0.5}})
+    weights = load_weights(tmp_path / "shipped")
+    lightness = views[0].lab[..., 0].copy()
+    no_hints = (np.zeros((*lightness.shape, 2), np.float32), np.zeros(lightness.shape, bool))
+    calibrated = run_network(weights, lightness, *no_hints, Hints())["ab"]
+    raw = run_network(weights, lightness, *no_hints, Hints(), with_calibration=False)["ab"]
+    assert np.abs(raw).max() > 0.1
+    np.testing.assert_allclose(calibrated, 0.5 * raw, rtol=1e-6, atol=1e-6)

@@ -229,6 +229,45 @@ def evaluate_splits(corpus: Path, splits: list[str], engines: dict[str, object],
     return report
 
 
+CHROMA_TUNING_COUNTS = (0, 2, 10)  # the validation summary used during training
+MIN_COLOURFULNESS = 0.75  # the calibrated network keeps at least this share of the truth's colourfulness at 0 hints
+
+
+def tune_chroma(views: list[EvalView], weights_dir: Path, scales: list[float], min_colourfulness: float = MIN_COLOURFULNESS) -> dict:
+    """The network's chroma calibration chosen on ``views``: the scale with the best mean PSNR
+    of the network alone over ``CHROMA_TUNING_COUNTS`` hints among those that keep the output's
+    colourfulness at 0 hints at ``min_colourfulness`` of the truth's or more (a washed-out
+    colorizer would win PSNR and lose the curator). Returns ``{"scale", "scores": {scale:
+    {count: psnr}}, "colourfulness": {scale: share}, "min_colourfulness"}``."""
+    engine = NeuralEngine(weights_dir)
+    scores: dict[float, dict[int, list[float]]] = {s: {c: [] for c in CHROMA_TUNING_COUNTS} for s in scales}
+    produced: dict[float, list[float]] = {s: [] for s in scales}
+    truth: list[float] = []
+    for view in views:
+        lightness = view.lab[..., 0].copy()
+        truth.append(colourfulness(view.rgb))
+        for count in CHROMA_TUNING_COUNTS:
+            hint_ab, hint_mask = hint_set(view, count)
+            raw = run_network(engine.weights, lightness, hint_ab, hint_mask, Hints(), with_calibration=False)["ab"]
+            for scale in scales:
+                ab = raw * scale
+                ab[hint_mask] = hint_ab[hint_mask]
+                rgb = rgb_from(lightness, ab)
+                scores[scale][count].append(psnr_rgb(rgb, view.rgb))
+                if count == 0:
+                    produced[scale].append(colourfulness(np.clip(rgb, 0.0, 1.0)))
+    summary = {s: {c: float(np.mean(v)) for c, v in by_count.items()} for s, by_count in scores.items()}
+    shares = {s: colourfulness_share(produced[s], truth) for s in scales}
+    allowed = [s for s in scales if shares[s] >= min_colourfulness] or [max(scales, key=lambda s: shares[s])]
+    best = max(allowed, key=lambda s: float(np.mean(list(summary[s].values()))))
+    return {
+        "scale": float(best),
+        "scores": {f"{s:g}": {str(c): v for c, v in by.items()} for s, by in summary.items()},
+        "colourfulness": {f"{s:g}": v for s, v in shares.items()},
+        "min_colourfulness": min_colourfulness,
+    }
+
+
 # Which long-stroke case stands for a tuned hint count when the blend is checked for flooding: the
 # engine counts a stroke as one hint (a connected hinted region), so 1-2 hints = one stroke, 5 ~ three.
 BLEED_CHECK_STROKES = {1: 1, 2: 1, 5: 3}
@@ -266,7 +305,7 @@ def tune_blend(
     "network_bleed": {strokes: bleed}, "best_mean_by_edge_weight", "edge_weight", "by_count":
     {count: scale}, "decay_by_count": {count: decay}}``.
     """
-    engine = NeuralEngine(weights_dir)
+    engine = NeuralEngine(weights_dir)  # its network output includes the weights' chroma calibration
     scores: dict[str, dict[str, list[float]]] = {}
     stroke_bleed: dict[str, dict[int, list[float]]] = {}
     network_bleed: dict[int, list[float]] = {}
@@ -423,9 +462,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tune-blend", type=str, default=None, help="comma-separated blend scales (pixels) to compare (with --split val)")
     parser.add_argument("--tune-edge", type=str, default="0", help="with --tune-blend: comma-separated edge weights (extra pixels per unit of L crossed) to compare")
     parser.add_argument("--tune-decay", type=str, default="0", help="with --tune-blend: comma-separated decays (pull of the spread fields towards zero) to compare")
+    parser.add_argument("--tune-chroma", type=str, default=None, help="comma-separated chroma scales of the network to compare (with --split val)")
     args = parser.parse_args(argv)
-    if args.tune_blend and args.split != ["val"]:
-        parser.error("--tune-blend tunes on the validation split only: add --split val")
+    if (args.tune_blend or args.tune_chroma) and args.split != ["val"]:
+        parser.error("--tune-blend and --tune-chroma tune on the validation split only: add --split val")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -436,6 +476,15 @@ def main(argv: list[str] | None = None) -> None:
 
             weights_dir = Path(tmp)
             export_checkpoint(args.checkpoint, weights_dir)
+        if args.tune_chroma:
+            if weights_dir is None:
+                parser.error("--tune-chroma needs --weights or --checkpoint")
+            views = evaluation_views(args.data, "val", args.limit)
+            chroma = {"split": "val", "images": len(views), **tune_chroma(views, weights_dir, [float(v) for v in args.tune_chroma.split(",")])}
+            path = args.out / "chroma_tuning_val.json"
+            path.write_text(json.dumps(chroma, indent=1))
+            log.info("chroma scale %g (colourfulness %s; PSNR %s); written to %s", chroma["scale"], chroma["colourfulness"], chroma["scores"], path)
+            return
         if args.tune_blend:
             if weights_dir is None:
                 parser.error("--tune-blend needs --weights or --checkpoint")

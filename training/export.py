@@ -1,6 +1,6 @@
 """Turn a training checkpoint into the shipped weights.
 
-    python -m training.export --checkpoint runs/hintnet-v1/best.pt --blend-tuning runs/eval/blend_tuning_val.json
+    python -m training.export --checkpoint runs/hintnet-v2/best.pt --chroma-tuning runs/eval-v2/chroma_tuning_val.json --blend-tuning runs/eval-v2/blend_tuning_val.json
 
 writes ``findcolor/weights/hintnet.safetensors`` (the weights, float32) and ``hintnet.json``
 (the model config, the training config and step, the corpus it saw, the combined engine's
@@ -28,6 +28,7 @@ def export_checkpoint(
     directory: Path = WEIGHTS_DIR,
     *,
     blend_tuning: dict | None = None,
+    chroma_tuning: dict | None = None,
 ) -> str:
     """Write the shipped weight files from a checkpoint; returns the weights' SHA-256."""
     checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
@@ -48,6 +49,9 @@ def export_checkpoint(
             "train_photos": sum(p.split == "train" for p in photos),
         },
     }
+    if chroma_tuning:
+        metadata["chroma_scale"] = float(chroma_tuning["scale"])
+        metadata["chroma_tuning"] = {"split": chroma_tuning["split"], "images": chroma_tuning["images"], "min_colourfulness": chroma_tuning["min_colourfulness"]}
     if blend_tuning:
         metadata["combined_blend_scales"] = blend_tuning["by_count"]
         metadata["combined_edge_weight"] = float(blend_tuning.get("edge_weight", 0.0))
@@ -61,10 +65,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="weights folder (default: the package's)")
     parser.add_argument("--blend-tuning", type=Path, default=None, help="blend_tuning_val.json from training.evaluate --tune-blend")
+    parser.add_argument("--chroma-tuning", type=Path, default=None, help="chroma_tuning_val.json from training.evaluate --tune-chroma")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     tuning = json.loads(args.blend_tuning.read_text()) if args.blend_tuning else None
-    sha = export_checkpoint(args.checkpoint, args.out, blend_tuning=tuning)
+    chroma = json.loads(args.chroma_tuning.read_text()) if args.chroma_tuning else None
+    sha = export_checkpoint(args.checkpoint, args.out, blend_tuning=tuning, chroma_tuning=chroma)
     log.info("wrote %s (sha256 %s)", args.out, sha)
     log.info(json.dumps({"sha256": sha}))
 

@@ -20,6 +20,10 @@ def show_login() -> None:
         return
     try:
         sign_in(get_catalog(), username.strip(), password)
+    except db.SignInThrottled as refused:  # the wait or the lock, as the data layer states it
+        message = literal(refused)
+        st.error(f"{message[:1].upper()}{message[1:]}.")
+        return
     except db.AuthenticationFailed:
         st.error("Unknown user name or wrong password. Try again, or ask an administrator to reset your password.")
         return

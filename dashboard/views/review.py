@@ -38,9 +38,11 @@ def decide(viewer: Viewer, colorization_id: int, approve: bool, note: str) -> No
 def show_review(viewer: Viewer) -> None:
     if flash := st.session_state.pop(FLASH_KEY, None):
         st.success(flash)
-    with get_catalog().read_session() as session:
+    catalog = get_catalog()
+    with catalog.read_session() as session:
         drafts = db.list_colorizations(session=session, status=db.ColorizationStatus.DRAFT)
         queue = [(candidate_row(c), photo_row(c.photo)) for c in drafts]
+        four_eyes = db.four_eyes_applies(session=session, settings=catalog.settings)
     if not queue:
         st.info("Nothing waits for review.")
         return
@@ -59,17 +61,21 @@ def show_review(viewer: Viewer) -> None:
         )
         candidate_column.image(display_bytes(candidate.output_sha256), caption="Candidate", width="stretch")
     st.markdown(f"**Basis for these colours:** {literal(candidate.provenance_note or '—')}")
-    st.caption(literal(f"Engine: {candidate.engine} {candidate.model}".strip()))
+    st.caption(f"Engine: {literal(candidate.engine_label)}", help=literal(f"Full identifier: {candidate.engine} {candidate.model}"))
     if palette := candidate.hints.get("palette"):
         st.caption("Palette hints: " + ", ".join(entry["color"] for entry in palette))
 
-    note = st.text_area("Review note", key=f"review-note-{candidate.id}", placeholder="What you checked, or what to change")
+    own = four_eyes and candidate.author_id == viewer.id
+    if own:
+        st.info("You made this candidate: another reviewer decides on it (four-eyes rule).", icon=":material/group:")
+    note = st.text_area("Review note", key=f"review-note-{candidate.id}", placeholder="What you checked, or what to change",
+                        disabled=own)  # fmt: skip
     approve_column, reject_column = st.columns(2)
-    with reported_errors("Ask another reviewer, or pick another candidate."):
-        if approve_column.button("Approve", type="primary", icon=":material/check:", width="stretch"):
-            decide(viewer, candidate.id, True, note)
-        if reject_column.button("Reject", icon=":material/close:", width="stretch"):
-            decide(viewer, candidate.id, False, note)
+    approve = approve_column.button("Approve", type="primary", icon=":material/check:", width="stretch", disabled=own)
+    reject = reject_column.button("Reject", icon=":material/close:", width="stretch", disabled=own)
+    if approve or reject:  # both buttons are drawn before deciding, so an error leaves both there
+        with reported_errors("Ask another reviewer, or pick another candidate."):
+            decide(viewer, candidate.id, approve, note)
 
 
 st.title("Review")

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import workspace_panels as panels
 from dashboard import workspace_state as state
 from dashboard.access import Viewer, page_viewer
+from dashboard.photo_editor import description_editor
 from dashboard.plain_text import literal
 
 
@@ -26,13 +27,15 @@ def show_workspace(viewer: Viewer) -> None:
     if context is None:
         st.error(f"Photo #{photo_id} is not in the catalog. Pick one from the Catalog page.")
         return
-    state.start_photo(photo_id)
+    preview, preview_png = panels.display_image(context)
+    if state.start_photo(photo_id):
+        panels.restore_draft(viewer, context, preview)
     photo = context.photo
     st.subheader(literal(photo.heading))
     described = (photo.date, photo.era, photo.event, photo.place)  # as typed: shown as plain text
     st.caption(" · ".join([*(literal(part) for part in described if part), f"{photo.width}×{photo.height}"]))
-
-    preview, preview_png = panels.display_image(context)
+    description_editor(viewer, photo_id)
+    panels.restored_draft_notice()
     tools_column, canvas_column = st.columns([1, 3])
     with tools_column:
         tool = panels.tool_panel()
@@ -42,8 +45,9 @@ def show_workspace(viewer: Viewer) -> None:
     with canvas_column:
         hints = panels.canvas_panel(preview, preview_png, tool, context)
         st.caption(f"{len(hints['points'])} points · {len(hints['strokes'])} strokes · {len(hints['palette'])} palette colours")
+        panels.autosave_draft(viewer, hints, context)
     with tools_column:
-        panels.suggest_panel(preview, hints, context)
+        panels.suggest_panel(preview, hints, context, tool)
     panels.run_panel(preview, hints, context, engine)
     panels.save_panel(viewer, hints, context, engine)
     panels.candidates_panel(context, preview)

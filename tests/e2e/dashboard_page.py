@@ -96,6 +96,18 @@ class DashboardPage:
         self.page.get_by_label("Password", exact=True).fill(password)
         self.after_run(self.button("Sign in").click)
         self.page.locator("h1", has_text=lands_on).wait_for(timeout=RUN_TIMEOUT_MS)
+        # The sign-in's cookie is written by a component after the page has drawn (it reruns the
+        # page once more): wait for the cookie and for that run, so the next action is not raced.
+        self.page.wait_for_function("() => document.cookie.includes('findcolor_session=')", timeout=RUN_TIMEOUT_MS)
+        self.settle()
+
+    def settle(self, quiet_ms: int = 1500) -> None:
+        """Wait until no script run has started for ``quiet_ms`` (component-triggered reruns are over)."""
+        while True:
+            before = self.run_number()
+            self.page.wait_for_timeout(quiet_ms)
+            if self.run_number() == before:
+                return
 
     def sign_out(self) -> None:
         self.after_run(self.button("Sign out").click)

@@ -147,7 +147,7 @@ def check_bag(bag: zipfile.ZipFile, original: Path) -> None:
     colorized = np.asarray(Image.open(io.BytesIO(bag.read(pngs[0]))).convert("RGB")).astype(int)
     assert colorized.shape[:2] == (512, 512)
     assert np.abs(colorized[..., 0] - colorized[..., 2]).max() > 20  # it carries colour
-    metadata_name = next(name for name in names if name.endswith(".json") and "data/" in name)
+    metadata_name = next(name for name in names if name.endswith("/data/metadata.json"))
     assert NOTE in json.dumps(json.loads(bag.read(metadata_name)), ensure_ascii=False)
 
 
@@ -162,6 +162,7 @@ def test_an_address_opens_a_page_only_after_sign_in_and_only_for_its_role(
         app.expect_text("Your role (viewer) does not include this page.")
         assert browser_page.get_by_role("button", name="Save candidate").count() == 0
         assert browser_page.get_by_role("button", name="Import").count() == 0
+        app.sign_out()  # the sign-in would otherwise survive the next address (the session cookie)
     app.open("workspace?photo=1")
     app.sign_in(accounts["curator"], PASSWORD, lands_on="Workspace")  # the same address, the right role
     app.expect_text("Photographer with camera")
