@@ -45,6 +45,21 @@ from db.errors import InvalidInput, StoreError
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1 << 20
+
+
+def hashing_copy(source: str | os.PathLike[str], digest: hashlib._Hash) -> Callable[[BinaryIO], None]:
+    """A writer for ``_write_temp``: copies ``source`` in chunks, feeding ``digest`` on the way,
+    so a file is read once to be both hashed and stored."""
+
+    def copy(handle: BinaryIO) -> None:
+        with open(source, "rb") as reader:
+            for chunk in iter(lambda: reader.read(CHUNK_SIZE), b""):
+                digest.update(chunk)
+                handle.write(chunk)
+
+    return copy
+
+
 _SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 # Staging files are named incoming.<pid>.<host>.<random>, so a repair can tell whose they are.
 _HOST = re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname())[:64] or "host"
@@ -170,12 +185,7 @@ class FileStore:
         if expected_sha256 is not None and self.path(expected_sha256).is_file():
             return expected_sha256
         digest = hashlib.sha256()
-
-        def copy(handle: BinaryIO) -> None:
-            with open(source, "rb") as reader:
-                for chunk in iter(lambda: reader.read(CHUNK_SIZE), b""):
-                    digest.update(chunk)
-                    handle.write(chunk)
+        copy = hashing_copy(source, digest)
 
         staging_dir = self.root / "tmp"
         temp_path = self._write_temp(staging_dir, copy)
@@ -196,12 +206,7 @@ class FileStore:
     def stage_file(self, source: str | os.PathLike[str], *, expected_sha256: str) -> StagedFile:
         """Copy ``source`` under ``tmp/``, hashing on the way; StoreError if it no longer hashes as expected."""
         digest = hashlib.sha256()
-
-        def copy(handle: BinaryIO) -> None:
-            with open(source, "rb") as reader:
-                for chunk in iter(lambda: reader.read(CHUNK_SIZE), b""):
-                    digest.update(chunk)
-                    handle.write(chunk)
+        copy = hashing_copy(source, digest)
 
         temp_path = self._write_temp(self.root / "tmp", copy)
         changed = f"{source}: file changed while it was being imported; try again"

@@ -59,6 +59,8 @@ EFFICIENTNET_LITE_STAGES: dict[str, tuple[tuple[int, int, int, int, int], ...]] 
 STEM_CHANNELS = 32
 # Encoder stages whose outputs feed the decoder, at 1/2, 1/4, 1/8, 1/16 and 1/32 resolution.
 SKIP_STAGES = (0, 1, 2, 4, 6)
+# Encoder stage -> hint-pyramid level added after it (1/4 = level 1, 1/8 = 2, 1/16 = 3).
+HINT_INJECTIONS = {1: 1, 2: 2, 4: 3}
 
 
 @dataclass
@@ -387,9 +389,8 @@ class LiteEncoder(nn.Module):
         self.stages = nn.ModuleList(stages)
         self.out_channels = tuple(config.stages[i][3] for i in SKIP_STAGES)
         widths = config.hint_widths
-        # stage index -> hint level (1/4 = level 1, 1/8 = 2, 1/16 = 3)
         self.hint_injections = nn.ModuleDict(
-            {str(stage): zero_conv(widths[level], config.stages[stage][3]) for stage, level in ((1, 1), (2, 2), (4, 3))}
+            {str(stage): zero_conv(widths[level], config.stages[stage][3]) for stage, level in HINT_INJECTIONS.items()}
         )
 
     def forward(self, x: torch.Tensor, hint_levels: list[torch.Tensor]) -> list[torch.Tensor]:
@@ -397,9 +398,8 @@ class LiteEncoder(nn.Module):
         skips = []
         for i, stage in enumerate(self.stages):
             x = stage(x)
-            if str(i) in self.hint_injections:
-                level = {1: 1, 2: 2, 4: 3}[i]
-                x = x + self.hint_injections[str(i)](hint_levels[level])
+            if i in HINT_INJECTIONS:
+                x = x + self.hint_injections[str(i)](hint_levels[HINT_INJECTIONS[i]])
             if i in SKIP_STAGES:
                 skips.append(x)
         return skips
