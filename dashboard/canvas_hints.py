@@ -79,9 +79,11 @@ class CanvasMapping:
         return (self.scale_x + self.scale_y) / 2
 
 
-def fit_within(size: tuple[int, int], max_size: tuple[int, int]) -> tuple[int, int]:
-    """The largest (w, h) with ``size``'s aspect ratio inside ``max_size`` (never enlarged)."""
-    scale = min(1.0, max_size[0] / size[0], max_size[1] / size[1])
+def fit_within(size: tuple[int, int], max_size: tuple[int, int], *, enlarge: bool = False) -> tuple[int, int]:
+    """The largest (w, h) with ``size``'s aspect ratio inside ``max_size`` (enlarged only if ``enlarge``)."""
+    scale = min(max_size[0] / size[0], max_size[1] / size[1])
+    if not enlarge:
+        scale = min(1.0, scale)
     return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
@@ -314,4 +316,29 @@ def rescale_hints(hints: Mapping[str, Any], factor_x: float, factor_y: float) ->
         }
         for stroke in hints.get("strokes", [])
     ]
+    return scaled
+
+
+def scale_canvas_objects(objects: Sequence[Mapping[str, Any]], factor_x: float, factor_y: float) -> list[dict[str, Any]]:
+    """The same drawing on a canvas resized by the given factors (the column got wider or narrower).
+
+    Positions, path points, radii and stroke widths all scale, so every object covers the same
+    scan pixels as before: a hint's size is in scan pixels, whatever the canvas size.
+    """
+    length_factor = (factor_x + factor_y) / 2
+    scaled: list[dict[str, Any]] = []
+    for obj in objects:
+        new = dict(obj)
+        new["left"] = float(obj.get("left", 0)) * factor_x
+        new["top"] = float(obj.get("top", 0)) * factor_y
+        if "radius" in obj:
+            new["radius"] = float(obj["radius"]) * length_factor
+        if obj.get("strokeWidth"):
+            new["strokeWidth"] = float(obj["strokeWidth"]) * length_factor
+        if obj.get("path"):
+            new["path"] = [
+                [command[0], *(float(v) * (factor_x if i % 2 == 0 else factor_y) for i, v in enumerate(command[1:]))]
+                for command in obj["path"]
+            ]
+        scaled.append(new)
     return scaled

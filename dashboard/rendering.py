@@ -1,9 +1,10 @@
 """Colorization runs for the workspace: a fast preview at display size, the full render on save.
 
-Hints are kept in original-image pixels (hint format v1). The preview colorizes the
-display-size copy the canvas shows, with the hints rescaled to it, so a re-run after one more
-hint costs a display-size solve; the full-resolution render reads the original scan from the
-file store and is only done when a candidate is saved.
+Hints are kept in original-image pixels (hint format v1). The preview colorizes a small copy
+of the scan (``PREVIEW_MAX_SIZE``), with the hints rescaled to it, so a re-run after one more
+hint costs a small solve whatever the size of the canvas (which follows its column, see
+``canvas_size``); the full-resolution render reads the original scan from the file store and
+is only done when a candidate is saved.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ import findcolor
 from findcolor.network_io import weights_available
 from dashboard.canvas_hints import fit_within, rescale_hints
 
-# (w, h): the canvas and the preview render; the scan never goes to the browser. 600 px wide fits the
-# canvas column (3/4 of the main area) whole at a 1280-px window with the sidebar open (607 px there).
+# (w, h): the preview render and the colour suggestions work on this copy, whatever the canvas size, so a
+# run costs the same on a wide screen as on a laptop.
 PREVIEW_MAX_SIZE = (600, 620)
+# The canvas is sized to its column (``dashboard.column_width``); this width is used until the browser has
+# said how wide the column is, and fits the canvas column at a 1280-px window with the sidebar open (607 px).
+CANVAS_FALLBACK_WIDTH = 600
+CANVAS_MARGIN = 4  # CSS px left free in the column for the canvas's own border
+CANVAS_MAX_HEIGHT = 900  # a portrait scan stays within a screen's height
 
 
 @dataclass(frozen=True)
@@ -44,14 +50,30 @@ class EngineProvenance:
     weights_sha256: str | None
 
 
-def preview_image(display_copy: bytes, original_size: tuple[int, int]) -> Image.Image:
-    """The image drawn on and previewed: the stored display copy resized to fit the canvas.
+def display_copy_at(display_copy: bytes, size: tuple[int, int]) -> Image.Image:
+    """The stored display copy resized to exactly ``size`` (w, h), which keeps the original's aspect ratio.
 
-    Its size follows the original's aspect ratio, so canvas pixels map onto scan pixels by
-    one scale per axis.
+    So canvas and preview pixels map onto scan pixels by one scale per axis.
     """
     image = Image.open(io.BytesIO(display_copy)).convert("RGB")
-    return image.resize(fit_within(original_size, PREVIEW_MAX_SIZE), Image.Resampling.LANCZOS)
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def preview_image(display_copy: bytes, original_size: tuple[int, int]) -> Image.Image:
+    """The copy that preview renders and suggestions work on: the display copy fitted to ``PREVIEW_MAX_SIZE``."""
+    return display_copy_at(display_copy, fit_within(original_size, PREVIEW_MAX_SIZE))
+
+
+def canvas_size(original_size: tuple[int, int], column_width: int | None) -> tuple[int, int]:
+    """The canvas's (w, h) in CSS pixels: the whole scan, as wide as its column allows.
+
+    ``column_width`` is what the browser reported (``None`` before it has): a canvas wider
+    than its column would be cut off there, with no scrollbar, and part of the scan could
+    be neither seen nor painted. A scan smaller than the column is drawn enlarged, so that
+    small scans are as easy to paint on as large ones.
+    """
+    width = CANVAS_FALLBACK_WIDTH if column_width is None else max(column_width - CANVAS_MARGIN, 1)
+    return fit_within(original_size, (width, CANVAS_MAX_HEIGHT), enlarge=True)  # a small scan: bigger to paint on
 
 
 def canonical_hints(hints: dict[str, Any], image_size: tuple[int, int]) -> dict[str, Any]:

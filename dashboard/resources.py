@@ -14,7 +14,7 @@ from PIL import Image
 
 import db
 import findcolor
-from dashboard.rendering import preview_image
+from dashboard.rendering import display_copy_at, preview_image
 
 
 @st.cache_resource(show_spinner="Opening the catalog…")
@@ -48,15 +48,25 @@ def display_bytes(sha256: str) -> bytes:
     return db.display_path(catalog=catalog, sha256=sha256).read_bytes()
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def preview_png(sha256: str, original_size: tuple[int, int]) -> bytes:
-    """The workspace's canvas-size copy of a photo as PNG, made once per photo.
+@st.cache_resource(show_spinner=False, max_entries=32)
+def preview_copy(sha256: str, original_size: tuple[int, int]) -> Image.Image:
+    """The copy of a photo that preview renders and colour suggestions work on, made once per photo.
 
-    PNG bytes rather than an image: the canvas sends its background to the browser and
-    reuses the encoding while the bytes stay the same, so a re-run does not re-encode it.
+    Shared, never modified: ``findcolor`` reads its input and returns a new image.
+    """
+    return preview_image(display_bytes(sha256), original_size)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def canvas_background(sha256: str, size: tuple[int, int]) -> bytes:
+    """The photo at the canvas's size, as JPEG bytes, made once per photo and size.
+
+    Bytes rather than an image: the canvas sends its background to the browser inline on every
+    run, so it is encoded once, and as JPEG, which keeps a canvas as wide as a 2560-px window's
+    column a few hundred kilobytes.
     """
     buffer = io.BytesIO()
-    preview_image(display_bytes(sha256), original_size).save(buffer, format="PNG")
+    display_copy_at(display_bytes(sha256), size).save(buffer, format="JPEG", quality=90)
     return buffer.getvalue()
 
 

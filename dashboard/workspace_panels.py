@@ -7,7 +7,6 @@ Each panel is a function that draws itself and returns plain values; the page
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,19 +19,21 @@ import findcolor
 from dashboard import workspace_state as state
 from dashboard.access import Viewer, acting_user
 from dashboard.canvas_hints import CanvasMapping, canvas_to_hints, hints_to_canvas
+from dashboard.column_width import column_width
 from dashboard.compare import split_view
 from dashboard.feedback import reported_errors
 from dashboard.photo_rows import CandidateRow, PhotoRow, candidate_row, photo_row
 from dashboard.plain_text import literal
 from dashboard.rendering import (
     PreviewResult,
+    canvas_size,
     engine_provenance,
     render_full_resolution,
     render_preview,
     suggest_colors,
     suggestions_available,
 )
-from dashboard.resources import get_catalog, preview_png, thumbnail_bytes, warm_engine
+from dashboard.resources import canvas_background, get_catalog, preview_copy, thumbnail_bytes, warm_engine
 from dashboard.swatches import swatch_strip
 
 TOOLS = {"Point": "point", "Stroke": "freedraw"}
@@ -83,10 +84,15 @@ def load_context(photo_id: int) -> PhotoContext | None:
         )
 
 
-def display_image(context: PhotoContext) -> tuple[Image.Image, bytes]:
-    """The canvas-size copy (what is drawn on and previewed), decoded and as PNG bytes."""
-    png = preview_png(context.photo.sha256, context.original_size)
-    return Image.open(io.BytesIO(png)).convert("RGB"), png
+def display_image(context: PhotoContext) -> Image.Image:
+    """The preview-size copy of the photo: what preview renders and colour suggestions work on."""
+    return preview_copy(context.photo.sha256, context.original_size)
+
+
+def canvas_mapping(context: PhotoContext) -> CanvasMapping:
+    """Canvas pixels <-> scan pixels for the size the canvas objects are drawn at."""
+    size = state.canvas_size(default=canvas_size(context.original_size, None))
+    return CanvasMapping.for_canvas(canvas_size=size, original_size=context.original_size)
 
 
 def tool_panel() -> Tool:
@@ -142,15 +148,17 @@ def global_panel(context: PhotoContext) -> None:
     st.slider("Saturation (mean, 0 = gray)", 0.0, 1.0, step=0.05, key=state.SATURATION, disabled=not enabled)
 
 
-def canvas_panel(preview: Image.Image, background_png: bytes, tool: Tool, context: PhotoContext) -> dict[str, Any]:
-    """The photo on the canvas; returns the current hints (original pixels, v1 dict)."""
+def canvas_panel(tool: Tool, context: PhotoContext) -> dict[str, Any]:
+    """The whole photo on a canvas as wide as its column; returns the current hints (original pixels, v1 dict)."""
+    size = canvas_size(context.original_size, column_width(key="canvas-column-width"))
+    state.fit_canvas(size, default=canvas_size(context.original_size, None))
     result = st_canvas(
         fill_color=tool.color,
         stroke_width=tool.size if tool.mode == "freedraw" else 0,
         stroke_color=tool.color,
-        background_image=background_png,
-        height=preview.height,
-        width=preview.width,
+        background_image=canvas_background(context.photo.sha256, size),
+        height=size[1],
+        width=size[0],
         drawing_mode=tool.mode,
         point_display_radius=tool.size,
         initial_drawing={"objects": st.session_state[state.OBJECTS]},
@@ -158,7 +166,7 @@ def canvas_panel(preview: Image.Image, background_png: bytes, tool: Tool, contex
     )
     objects = list((result.json_data or {}).get("objects", []))
     mapping = CanvasMapping.for_canvas(
-        canvas_size=preview.size, original_size=context.original_size, background_fit=result.background_fit
+        canvas_size=size, original_size=context.original_size, background_fit=result.background_fit
     )
     before = state.drawn_objects()
     if tool.asks and len(objects) == len(before) + 1 and objects[-1].get("type") == "Circle":
@@ -172,7 +180,7 @@ def canvas_panel(preview: Image.Image, background_png: bytes, tool: Tool, contex
     return {"version": 1, **local, **state.global_hints()}
 
 
-def restore_draft(viewer: Viewer, context: PhotoContext, preview: Image.Image) -> None:
+def restore_draft(viewer: Viewer, context: PhotoContext) -> None:
     """Put the user's autosaved hints for this photo back on the canvas (after a reload, crash or closed tab)."""
     if not viewer.may(db.Role.CURATOR):
         return
@@ -181,8 +189,7 @@ def restore_draft(viewer: Viewer, context: PhotoContext, preview: Image.Image) -
         if draft is None:
             return
         hints, saved_at = dict(draft.hints), draft.updated_at
-    mapping = CanvasMapping.for_canvas(canvas_size=preview.size, original_size=context.original_size)
-    state.load_candidate(hints_to_canvas(hints, mapping, point_display_radius=6), hints)
+    state.load_candidate(hints_to_canvas(hints, canvas_mapping(context), point_display_radius=6), hints)
     st.session_state[state.DRAFT] = None  # the canvas reports the restored hints first: not a change
     st.session_state[state.RESTORED] = f"{saved_at:%Y-%m-%d %H:%M} UTC"
 
@@ -252,7 +259,7 @@ def suggest_panel(preview: Image.Image, hints: dict[str, Any], context: PhotoCon
     action = st.segmented_control(
         "A click on a suggestion", SUGGESTION_ACTIONS, default=SUGGESTION_ACTIONS[0], required=True, key="ws-suggest-action"
     )
-    mapping = CanvasMapping.for_canvas(canvas_size=preview.size, original_size=context.original_size)
+    mapping = canvas_mapping(context)
     for index, (hex_, probability) in enumerate(suggestions):
         if action == SUGGESTION_ACTIONS[0]:
             point = {"x": x, "y": y, "color": hex_}
@@ -357,13 +364,13 @@ def save_panel(viewer: Viewer, hints: dict[str, Any], context: PhotoContext, eng
         st.rerun()  # list the new candidate
 
 
-def candidates_panel(context: PhotoContext, preview: Image.Image) -> None:
+def candidates_panel(context: PhotoContext) -> None:
     """Every saved result of this photo; load one's hints back onto the canvas."""
     st.subheader(f"Candidates ({len(context.candidates)})")
     if not context.candidates:
         st.caption("No candidates saved yet.")
         return
-    mapping = CanvasMapping.for_canvas(canvas_size=preview.size, original_size=context.original_size)
+    mapping = canvas_mapping(context)
     for candidate in reversed(context.candidates):
         with st.container(border=True):
             image_column, text_column = st.columns([1, 3])

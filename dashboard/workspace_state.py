@@ -12,11 +12,14 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.canvas_hints import scale_canvas_objects
+
 PREFIX = "ws-"
 PHOTO = PREFIX + "photo"
 OBJECTS = PREFIX + "objects"  # objects the current canvas was mounted with
 LATEST = PREFIX + "latest"  # objects the canvas last reported
 REVISION = PREFIX + "revision"
+CANVAS_SIZE = PREFIX + "canvas-size"  # (w, h) in CSS px the objects are drawn for; follows the column's width
 COLOR = PREFIX + "color"
 REFERENCES = PREFIX + "references"  # colour hex -> reference colour name it was picked from
 PALETTE = PREFIX + "palette"  # global palette hints [{color, weight}]
@@ -52,6 +55,22 @@ def start_photo(photo_id: int) -> bool:
 
 def canvas_key() -> str:
     return f"{PREFIX}canvas-{st.session_state[PHOTO]}-{st.session_state[REVISION]}"
+
+
+def canvas_size(default: tuple[int, int]) -> tuple[int, int]:
+    """The size the canvas objects are drawn for (``default`` before the canvas was first sized)."""
+    return tuple(st.session_state.get(CANVAS_SIZE, default))  # type: ignore[return-value]
+
+
+def fit_canvas(size: tuple[int, int], default: tuple[int, int]) -> None:
+    """Size the canvas to ``size``; objects drawn for another size are scaled onto it and the canvas remounted.
+
+    So a curator who widens the window, or opens the sidebar, keeps every hint on the same scan pixels.
+    """
+    before = canvas_size(default)
+    st.session_state[CANVAS_SIZE] = size
+    if before != size:
+        _remount(scale_canvas_objects(drawn_objects(), size[0] / before[0], size[1] / before[1]))
 
 
 def remember_drawn(objects: list[dict[str, Any]]) -> None:

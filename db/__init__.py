@@ -102,6 +102,8 @@ Import (``db.ingest``)::
         # ImportOutcome(source, status: "imported" | "duplicate" | "failed", message, photo_id, sha256, restored)
         # ImportReport(outcomes).imported / .duplicates / .failed / .restored  (lists of outcomes)
         # a duplicate whose stored original is missing or damaged restores it (audited)
+    load_sample_collection(*, session, store, settings, actor, progress=None) -> ImportReport
+        # (``db.sample_collection``) the shipped sample photos through import_paths; commits; again: duplicates only
 
 Colorizations and review (``db.colorizations``, ``db.review``)::
 
@@ -158,83 +160,118 @@ Dashboard sign-ins and hint drafts (``db.login_sessions``, ``db.drafts``)::
 
 from __future__ import annotations
 
-from db.audit import list_audit_events
-from db.batch import (
-    BatchFilters,
-    EngineIdentity,
-    cancel_batch_run,
-    get_batch_run,
-    list_batch_colorizations,
-    list_batch_failures,
-    list_batch_runs,
-    plan_batch_run,
-    resume_batch_run,
-)
-from db.batch_models import BatchItem, BatchItemState, BatchRun, BatchRunStatus
-from db.catalog import Catalog, display_path, open_catalog, thumbnail_path
-from db.colorizations import create_colorization, get_approved_colorization, get_colorization, list_colorizations
-from db.errors import (
-    AuthenticationFailed,
-    CatalogError,
-    ConcurrentChange,
-    DatabaseUnavailable,
-    DuplicateRecord,
-    InvalidInput,
-    NotFound,
-    PermissionDenied,
-    RecordImmutable,
-    SignInThrottled,
-    StoreError,
-)
-from db.drafts import delete_hint_draft, get_hint_draft, save_hint_draft
-from db.export import ExportReport, export_bag, record_export
-from db.ingest import ImportOutcome, ImportReport, import_bytes, import_paths
-from db.login_sessions import end_login_sessions, resolve_login_session, start_login_session
-from db.migrate import downgrade_database, upgrade_database
-from db.models import (
-    AuditEvent,
-    Colorization,
-    ColorizationStatus,
-    HintDraft,
-    LoginSession,
-    LoginThrottle,
-    Photo,
-    PhotoStatus,
-    PhotoTag,
-    ReferenceColor,
-    Role,
-    TermKind,
-    User,
-    VocabularyTerm,
-)
-from db.palettes import ColorizationPalette, PaletteEntry, approved_palettes, combined_palette
-from db.photos import PhotoFilter, PhotoPage, count_photos_by_status, get_photo, get_photo_by_sha256, list_photos, update_photo
-from db.references import add_reference_color, get_reference_color, list_reference_colors, update_reference_color
-from db.review import approve_colorization, reject_colorization
-from db.settings import Settings, load_settings
-from db.store import FileStore
-from db.throttle import list_sign_in_locks
-from db.users import (
-    authenticate,
-    authorize,
-    create_user,
-    four_eyes_applies,
-    get_local_user,
-    get_user,
-    get_user_by_name,
-    has_role,
-    is_local_mode,
-    list_users,
-    load_actor,
-    require_role,
-    set_user_active,
-    set_user_password,
-    set_user_role,
-    unlock_sign_in,
-)
-from db.verify import FixityReport, RepairReport, repair_store, verify_store
-from db.vocabulary import add_term, get_term, list_terms
-from db.xmp import read_xmp
+import importlib
+
+_LAZY = {
+    "list_audit_events": "db.audit",
+    "BatchFilters": "db.batch",
+    "EngineIdentity": "db.batch",
+    "cancel_batch_run": "db.batch",
+    "get_batch_run": "db.batch",
+    "list_batch_colorizations": "db.batch",
+    "list_batch_failures": "db.batch",
+    "list_batch_runs": "db.batch",
+    "plan_batch_run": "db.batch",
+    "resume_batch_run": "db.batch",
+    "BatchItem": "db.batch_models",
+    "BatchItemState": "db.batch_models",
+    "BatchRun": "db.batch_models",
+    "BatchRunStatus": "db.batch_models",
+    "Catalog": "db.catalog",
+    "display_path": "db.catalog",
+    "open_catalog": "db.catalog",
+    "thumbnail_path": "db.catalog",
+    "create_colorization": "db.colorizations",
+    "get_approved_colorization": "db.colorizations",
+    "get_colorization": "db.colorizations",
+    "list_colorizations": "db.colorizations",
+    "AuthenticationFailed": "db.errors",
+    "CatalogError": "db.errors",
+    "ConcurrentChange": "db.errors",
+    "DatabaseUnavailable": "db.errors",
+    "DuplicateRecord": "db.errors",
+    "InvalidInput": "db.errors",
+    "NotFound": "db.errors",
+    "PermissionDenied": "db.errors",
+    "RecordImmutable": "db.errors",
+    "SignInThrottled": "db.errors",
+    "StoreError": "db.errors",
+    "delete_hint_draft": "db.drafts",
+    "get_hint_draft": "db.drafts",
+    "save_hint_draft": "db.drafts",
+    "ExportReport": "db.export",
+    "export_bag": "db.export",
+    "record_export": "db.export",
+    "ImportOutcome": "db.ingest",
+    "ImportReport": "db.ingest",
+    "import_bytes": "db.ingest",
+    "import_paths": "db.ingest",
+    "end_login_sessions": "db.login_sessions",
+    "resolve_login_session": "db.login_sessions",
+    "start_login_session": "db.login_sessions",
+    "downgrade_database": "db.migrate",
+    "upgrade_database": "db.migrate",
+    "AuditEvent": "db.models",
+    "Colorization": "db.models",
+    "ColorizationStatus": "db.models",
+    "HintDraft": "db.models",
+    "LoginSession": "db.models",
+    "LoginThrottle": "db.models",
+    "Photo": "db.models",
+    "PhotoStatus": "db.models",
+    "PhotoTag": "db.models",
+    "ReferenceColor": "db.models",
+    "Role": "db.models",
+    "TermKind": "db.models",
+    "User": "db.models",
+    "VocabularyTerm": "db.models",
+    "ColorizationPalette": "db.palettes",
+    "PaletteEntry": "db.palettes",
+    "approved_palettes": "db.palettes",
+    "combined_palette": "db.palettes",
+    "PhotoFilter": "db.photos",
+    "PhotoPage": "db.photos",
+    "count_photos_by_status": "db.photos",
+    "get_photo": "db.photos",
+    "get_photo_by_sha256": "db.photos",
+    "list_photos": "db.photos",
+    "update_photo": "db.photos",
+    "add_reference_color": "db.references",
+    "get_reference_color": "db.references",
+    "list_reference_colors": "db.references",
+    "update_reference_color": "db.references",
+    "approve_colorization": "db.review",
+    "reject_colorization": "db.review",
+    "load_sample_collection": "db.sample_collection",
+    "Settings": "db.settings",
+    "load_settings": "db.settings",
+    "FileStore": "db.store",
+    "list_sign_in_locks": "db.throttle",
+    "authenticate": "db.users",
+    "authorize": "db.users",
+    "create_user": "db.users",
+    "four_eyes_applies": "db.users",
+    "get_local_user": "db.users",
+    "get_user": "db.users",
+    "get_user_by_name": "db.users",
+    "has_role": "db.users",
+    "is_local_mode": "db.users",
+    "list_users": "db.users",
+    "load_actor": "db.users",
+    "require_role": "db.users",
+    "set_user_active": "db.users",
+    "set_user_password": "db.users",
+    "set_user_role": "db.users",
+    "unlock_sign_in": "db.users",
+    "FixityReport": "db.verify",
+    "RepairReport": "db.verify",
+    "repair_store": "db.verify",
+    "verify_store": "db.verify",
+    "add_term": "db.vocabulary",
+    "get_term": "db.vocabulary",
+    "list_terms": "db.vocabulary",
+    "read_xmp": "db.xmp",
+}
 
 __all__ = [
     "BatchFilters", "BatchItem", "BatchItemState", "BatchRun", "BatchRunStatus", "EngineIdentity",
@@ -257,4 +294,28 @@ __all__ = [
     "update_reference_color", "upgrade_database", "verify_store",
     "HintDraft", "LoginSession", "delete_hint_draft", "end_login_sessions", "get_hint_draft",
     "resolve_login_session", "save_hint_draft", "start_login_session",
+    "load_sample_collection",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A public name (or a submodule, e.g. ``db.ingest``) imported the first time it is asked for.
+
+    Lazy (PEP 562) so that ``findcolor --help`` and commands that need a few modules do not
+    import the whole catalog (SQLAlchemy, Alembic, cryptography, C2PA) up front.
+    """
+    module = _LAZY.get(name)
+    if module is None:
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,4 +1,4 @@
-"""Catalog subcommands of the ``findcolor`` console command: import, export, batch, verify, db, user, c2pa.
+"""Catalog subcommands of the ``findcolor`` console command: import, sample, export, batch, verify, db, user, c2pa.
 
 ``findcolor/cli.py`` calls :func:`register_commands` lazily, so the library never imports the
 catalog. Each handler returns the exit code; failures are raised as
@@ -9,7 +9,10 @@ account named with ``--user`` (or ``FINDCOLOR_USER``), which must give its passw
 ``FINDCOLOR_PASSWORD`` when set, else asked on the terminal. Sign-ins from the command line
 are throttled like the dashboard's (the client is ``cli:<shell user>@<host>``). Commands that
 change the catalog or write an audit event (import, export, verify --repair, user add,
-user unlock) need it; reading (verify, user list, db status) does not.
+user unlock, sample) need it; reading (verify, user list, db status) does not.
+
+Each handler imports the catalog modules it uses when it runs: ``findcolor --help`` builds
+every parser, and must not wait for SQLAlchemy, Alembic, cryptography or C2PA to load.
 """
 
 from __future__ import annotations
@@ -21,37 +24,20 @@ import socket
 import sys
 import warnings
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from findcolor.pipeline import ENGINE_NAMES
+from findcolor.options import ENGINE_NAMES
 
-from db.batch import (
-    BatchFilters,
-    cancel_batch_run,
-    get_batch_run,
-    list_batch_failures,
-    list_batch_runs,
-    plan_batch_run,
-    resume_batch_run,
-)
-from db.batch_models import BatchRun
-from db.catalog import Catalog, open_catalog
-from db.credentials import LOCAL_DIR, create_local_authority, credentials_from_settings, load_trust_anchors, verify_path
+from db.choices import PhotoStatus, Role
 from db.errors import InvalidInput, NotFound, PermissionDenied
-from db.export import export_bag, record_export
-from db.ingest import ImportOutcome, import_paths
-from db.migrate import current_revision, downgrade_database, head_revision, upgrade_database
-from db.models import PhotoStatus, Role, User
-from db.settings import load_settings
-from db.users import (
-    authenticate,
-    create_user,
-    get_local_user,
-    get_user_by_name,
-    is_local_mode,
-    list_users,
-    unlock_sign_in,
-)
-from db.verify import repair_store, verify_store
+from db.metadata_columns import csv_columns_help
+from db.plurals import counted
+
+if TYPE_CHECKING:
+    from db.batch_models import BatchRun
+    from db.catalog import Catalog
+    from db.ingest import ImportOutcome
+    from db.models import User
 
 USER_ENV = "FINDCOLOR_USER"
 PASSWORD_ENV = "FINDCOLOR_PASSWORD"
@@ -86,6 +72,8 @@ def _password(username: str) -> str:
 
 def _actor(*, catalog: Catalog, username: str | None) -> User:
     """The local user in local mode; otherwise the named account, once its password is checked."""
+    from db.users import authenticate, get_local_user, get_user_by_name, is_local_mode
+
     username = username or os.environ.get(USER_ENV) or None
     with catalog.session() as session:
         if username is None:
@@ -102,6 +90,9 @@ def _actor(*, catalog: Catalog, username: str | None) -> User:
 
 def _with_catalog(handler: Callable[[argparse.Namespace, Catalog], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
+        from db.catalog import open_catalog
+        from db.settings import load_settings
+
         catalog = open_catalog(load_settings())
         try:
             return handler(args, catalog)
@@ -111,12 +102,19 @@ def _with_catalog(handler: Callable[[argparse.Namespace, Catalog], int]) -> Call
     return run
 
 
+def _show_outcome(outcome: ImportOutcome, *, list_imported: bool) -> None:
+    """One line per problem (and per imported file when asked): what happened to a file."""
+    if outcome.status != "imported" or outcome.restored or list_imported:
+        _say(f"{outcome.status:9s} {outcome.source}: {outcome.message}")
+
+
 def _import(args: argparse.Namespace, catalog: Catalog) -> int:
+    from db.ingest import import_paths
+
     defaults = {key: value for key, value in (("era", args.era), ("event", args.event)) if value}
 
     def show(outcome: ImportOutcome) -> None:
-        if outcome.status != "imported" or outcome.restored or args.list_imported:
-            _say(f"{outcome.status:9s} {outcome.source}: {outcome.message}")
+        _show_outcome(outcome, list_imported=args.list_imported)
 
     actor = _actor(catalog=catalog, username=args.user)
     with catalog.session() as session:  # import_paths commits each file as it goes
@@ -130,7 +128,28 @@ def _import(args: argparse.Namespace, catalog: Catalog) -> int:
     return 1 if report.failed else 0
 
 
+def _sample(args: argparse.Namespace, catalog: Catalog) -> int:
+    from db.sample_collection import SAMPLE_DIR, load_sample_collection
+
+    def show(outcome: ImportOutcome) -> None:
+        _show_outcome(outcome, list_imported=True)
+
+    actor = _actor(catalog=catalog, username=args.user)
+    with catalog.session() as session:  # load_sample_collection commits as it goes
+        report = load_sample_collection(
+            session=session, store=catalog.store, settings=catalog.settings, actor=actor, progress=show
+        )
+    _say(report.summary())
+    if not report.imported and not report.failed:
+        _say("the sample collection was already loaded: nothing added")
+    _say(f"sources and licences: {SAMPLE_DIR / 'LICENSES.md'}")
+    return 1 if report.failed else 0
+
+
 def _export(args: argparse.Namespace, catalog: Catalog) -> int:
+    from db.credentials import credentials_from_settings
+    from db.export import export_bag, record_export
+
     actor = _actor(catalog=catalog, username=args.user)
     credentials = credentials_from_settings(catalog.settings)  # a bad configuration fails before any work
     with catalog.read_session() as session:
@@ -149,6 +168,9 @@ def _export(args: argparse.Namespace, catalog: Catalog) -> int:
 
 
 def _c2pa_init(args: argparse.Namespace) -> int:
+    from db.credentials import LOCAL_DIR, create_local_authority
+    from db.settings import load_settings
+
     settings = load_settings()
     authority = create_local_authority(settings.data_dir / LOCAL_DIR, organization=args.organization, force=args.force)
     for line in (
@@ -169,6 +191,9 @@ def _c2pa_init(args: argparse.Namespace) -> int:
 
 
 def _c2pa_verify(args: argparse.Namespace) -> int:
+    from db.credentials import load_trust_anchors, verify_path
+    from db.settings import load_settings
+
     anchors_path = args.trust_anchors or load_settings().c2pa_trust_anchors
     result = verify_path(args.path, trust_anchors=load_trust_anchors(anchors_path))
     for report in result.reports:
@@ -179,20 +204,22 @@ def _c2pa_verify(args: argparse.Namespace) -> int:
     trusted = sum(report.trusted for report in result.reports)
     valid = sum(report.valid for report in result.reports)
     anchors = f"trust anchors from {anchors_path}" if anchors_path else "no trust anchors given (FINDCOLOR_C2PA_TRUST_ANCHORS or --trust-anchors)"
-    _say(f"checked {len(result.reports)} images: {valid} with valid credentials, {trusted} from a trusted signer; {anchors}")
+    _say(f"checked {counted(len(result.reports), 'image')}: {valid} with valid credentials, {trusted} from a trusted signer; {anchors}")
     if not result.ok:
         return 1
     return 1 if args.require_trusted and not result.all_trusted else 0
 
 
 def _verify(args: argparse.Namespace, catalog: Catalog) -> int:
+    from db.verify import repair_store, verify_store
+
     if args.repair:
         actor = _actor(catalog=catalog, username=args.user)
         with catalog.session() as session:
             repaired = repair_store(session=session, store=catalog.store, actor=actor)
         _say(
-            f"removed {len(repaired.removed)} stored files and {len(repaired.removed_staging)} staging files "
-            "that no record refers to"
+            f"removed {counted(len(repaired.removed), 'stored file')} and "
+            f"{counted(len(repaired.removed_staging), 'staging file')} that no record refers to"
         )
     with catalog.read_session() as session:
         report = verify_store(session=session, store=catalog.store)
@@ -200,11 +227,14 @@ def _verify(args: argparse.Namespace, catalog: Catalog) -> int:
         _say(line)
     for line in report.advice():
         _say(f"repair: {line}")
-    _say(f"checked {report.checked} files: {len(report.missing)} missing, {len(report.altered)} altered")
+    _say(f"checked {counted(report.checked, 'file')}: {len(report.missing)} missing, {len(report.altered)} altered")
     return 0 if report.ok else 1
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
+    from db.migrate import upgrade_database
+    from db.settings import load_settings
+
     settings = load_settings()
     upgrade_database(settings.database_url, args.revision)
     _say(f"catalog schema is at revision {args.revision}")
@@ -212,6 +242,9 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _db_downgrade(args: argparse.Namespace) -> int:
+    from db.migrate import downgrade_database
+    from db.settings import load_settings
+
     settings = load_settings()
     downgrade_database(settings.database_url, args.revision)
     _say(f"catalog schema is at revision {args.revision}")
@@ -219,6 +252,8 @@ def _db_downgrade(args: argparse.Namespace) -> int:
 
 
 def _db_status(args: argparse.Namespace, catalog: Catalog) -> int:
+    from db.migrate import current_revision, head_revision
+
     _say(f"database: {catalog!r}\nschema revision: {current_revision(catalog.engine)} (newest: {head_revision()})")
     return 0
 
@@ -234,8 +269,15 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _user_add(args: argparse.Namespace, catalog: Catalog) -> int:
+    from db.users import create_user, is_local_mode
+
     with catalog.read_session() as session:
         first_account = is_local_mode(session=session)
+    if first_account and args.role != Role.ADMIN.value:  # before asking for any password
+        raise InvalidInput(
+            f"the first user account must be an admin (someone has to manage the others): "
+            f"findcolor user add {args.name} --role admin"
+        )
     actor = None if first_account and args.user is None else _actor(catalog=catalog, username=args.user)
     password = _read_password(args)
     with catalog.session() as session:
@@ -244,10 +286,18 @@ def _user_add(args: argparse.Namespace, catalog: Catalog) -> int:
             display_name=args.display_name or "",
         )
         _say(f"created user {user.username!r} ({user.role.value})")
+    if first_account:
+        _say(
+            "this is the first account: local single-user mode has ended. The dashboard now asks everyone to sign in,\n"
+            f"and commands that change the catalog act as a named account: --user {args.name} (or {USER_ENV}={args.name}),\n"
+            f"e.g. findcolor user add NAME --role reviewer --user {args.name}"
+        )
     return 0
 
 
 def _user_unlock(args: argparse.Namespace, catalog: Catalog) -> int:
+    from db.users import unlock_sign_in
+
     actor = _actor(catalog=catalog, username=args.user)
     with catalog.session() as session:
         cleared = unlock_sign_in(session=session, actor=actor, username=args.name, client=args.client)
@@ -257,6 +307,8 @@ def _user_unlock(args: argparse.Namespace, catalog: Catalog) -> int:
 
 
 def _user_list(args: argparse.Namespace, catalog: Catalog) -> int:
+    from db.users import list_users
+
     with catalog.read_session() as session:
         users = list_users(session=session)
         for user in users:
@@ -279,6 +331,7 @@ def _describe_run(run: BatchRun) -> str:
 def _run_batch_with_progress(args: argparse.Namespace, catalog: Catalog, actor: User, run: BatchRun) -> int:
     from tqdm import tqdm
 
+    from db.batch import list_batch_failures
     from db.batch_runner import make_executor, run_batch
 
     executor = make_executor(workers=args.workers, ray_address=args.ray, engine=run.engine_requested)
@@ -303,6 +356,16 @@ def _run_batch_with_progress(args: argparse.Namespace, catalog: Catalog, actor: 
 
 
 def _batch(args: argparse.Namespace, catalog: Catalog) -> int:
+    from db.batch import (
+        BatchFilters,
+        cancel_batch_run,
+        get_batch_run,
+        list_batch_failures,
+        list_batch_runs,
+        plan_batch_run,
+        resume_batch_run,
+    )
+
     if args.action == "status":
         with catalog.read_session() as session:
             runs = [get_batch_run(session=session, run_id=args.run_id)] if args.run_id else list_batch_runs(session=session)
@@ -349,7 +412,11 @@ def register_commands(subparsers: argparse._SubParsersAction) -> None:  # type: 
         f"when no accounts exist; env {USER_ENV})"
     )
 
-    imp = subparsers.add_parser("import", help="import scans (files, folders) into the catalog")
+    imp = subparsers.add_parser(
+        "import", help="import scans (files, folders) into the catalog", epilog=csv_columns_help(),
+        description="Store each scan byte for byte under its SHA-256, with its description; a file already in the "
+        "catalog is reported as a duplicate, a bad file as failed, and neither stops the others.",
+    )  # fmt: skip
     imp.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders (searched recursively)")
     imp.add_argument("--csv", metavar="META.csv", help="descriptive metadata; a 'filename' column matches files")
     imp.add_argument("--era", help="era for photos the CSV gives none")
@@ -358,8 +425,21 @@ def register_commands(subparsers: argparse._SubParsersAction) -> None:  # type: 
     imp.add_argument("--list-imported", action="store_true", help="list imported files too, not only problems")
     imp.set_defaults(handler=_with_catalog(_import))
 
-    exp = subparsers.add_parser("export", help="export approved colorizations as a BagIt bag (zip)")
-    exp.add_argument("--approved", action="store_true", default=True, help="approved colorizations (the only kind exported)")
+    sample = subparsers.add_parser(
+        "sample", help="load the sample collection: five real photographs with their sources and licences",
+        description="Import the small collection of real black-and-white photographs (and labelled gray versions of "
+        "public-domain colour photographs) shipped with Find Color, described with title, date, era, event, place, "
+        "source and licence, to try painting, colorizing, review and export. Loading it again adds nothing.",
+    )  # fmt: skip
+    sample.add_argument("--user", help=user_help)
+    sample.set_defaults(handler=_with_catalog(_sample))
+
+    exp = subparsers.add_parser(
+        "export", help="export approved colorizations as a BagIt bag (zip)",
+        description="Export every approved colorization (optionally of one era or event) with its original scan, "
+        "metadata, XMP and, when configured, C2PA credentials, as a BagIt bag in a zip. Drafts and rejected "
+        "candidates are never exported.",
+    )  # fmt: skip
     exp.add_argument("--era", help="only this era")
     exp.add_argument("--event", help="only this event")
     exp.add_argument("-o", "--output", required=True, metavar="OUT.zip", help="the zip file to write")

@@ -228,43 +228,25 @@ def create_local_authority(
         raise InvalidInput(f"{directory} already holds C2PA credentials ({', '.join(existing)}); use --force to replace them")
     now = now or datetime.now(timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, "Find Color local test CA (not trusted by others)"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-    ])  # fmt: skip
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(key_cert_sign=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca_name = _name("Find Color local test CA (not trusted by others)", organization)
+    ca = _issue_certificate(
+        subject=ca_name, key=ca_key, issuer=ca_name, issuer_key=ca_key, now=now, days=3650,
+        extensions=[
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (_key_usage(key_cert_sign=True), True),
+        ],
+    )  # fmt: skip
     signer_key = ec.generate_private_key(ec.SECP256R1())
-    signer_name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, "Find Color signer (local test)"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-    ])  # fmt: skip
-    signer = (
-        x509.CertificateBuilder()
-        .subject_name(signer_name)
-        .issuer_name(ca_name)
-        .public_key(signer_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=730))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(digital_signature=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(signer_key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    signer = _issue_certificate(
+        subject=_name("Find Color signer (local test)", organization), key=signer_key, issuer=ca_name, issuer_key=ca_key,
+        now=now, days=730,
+        extensions=[
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (_key_usage(digital_signature=True), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING]), False),
+            (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False),
+        ],
+    )  # fmt: skip
     check_signing_certificate(signer, now=now)
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -279,6 +261,40 @@ def create_local_authority(
         signer_certificate=paths[LOCAL_SIGNER_CERT], signer_key=paths[LOCAL_SIGNER_KEY],
         signer=signer.subject.rfc4514_string(), expires=signer.not_valid_after_utc,
     )  # fmt: skip
+
+
+def _name(common_name: str, organization: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization)])
+
+
+def _issue_certificate(
+    *,
+    subject: x509.Name,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: x509.Name,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    now: datetime,
+    days: int,
+    extensions: list[tuple[x509.ExtensionType, bool]],
+) -> x509.Certificate:
+    """One X.509 certificate for ``key``, signed by ``issuer_key`` (the same key for a self-signed CA).
+
+    Valid from five minutes before ``now`` (clock skew between machines) for ``days``; every
+    certificate carries its subject key identifier, the rest are ``(extension, critical)`` pairs.
+    """
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=days))
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
 
 
 def _key_usage(*, digital_signature: bool = False, key_cert_sign: bool = False) -> x509.KeyUsage:

@@ -46,8 +46,10 @@ from findcolor.imageio import ImageInfo, image_info
 
 from db.audit import record_event
 from db.errors import InvalidInput, PermissionDenied, StoreError
+from db.metadata_columns import COLUMN_ALIASES, FILENAME_COLUMN
 from db.models import Photo, Role, User
 from db.photos import DESCRIPTIVE_FIELDS, apply_description, get_photo_by_sha256
+from db.plurals import counted
 from db.settings import Settings
 from db.store import FileStore, StagedFile, hold_store_lock, sha256_bytes, sha256_file
 from db.users import authorize
@@ -57,8 +59,6 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = frozenset(
     {".tif", ".tiff", ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".jp2", ".j2k", ".jpf", ".pgm", ".ppm", ".pbm"}
 )
-FILENAME_COLUMN = "filename"
-COLUMN_ALIASES = {"date": "date_text", "subject": "event", "tag": "tags", "accession": "identifier"}
 Status = Literal["imported", "duplicate", "failed"]
 
 
@@ -99,8 +99,8 @@ class ImportReport:
         return [outcome for outcome in self.outcomes if outcome.restored]
 
     def summary(self) -> str:
-        text = f"{len(self.imported)} imported, {len(self.duplicates)} duplicates, {len(self.failed)} failed"
-        return text + (f", {len(self.restored)} stored files restored" if self.restored else "")
+        text = f"{len(self.imported)} imported, {counted(len(self.duplicates), 'duplicate')}, {len(self.failed)} failed"
+        return text + (f", {counted(len(self.restored), 'stored file')} restored" if self.restored else "")
 
 
 # ---------------------------------------------------------------------------- metadata CSV
@@ -417,30 +417,11 @@ def _import_path(
         staged = store.stage_file(path, expected_sha256=sha256)
     except StoreError as exc:
         return ImportOutcome(source, "failed", str(exc), None, sha256)
-    try:
-        outcome = _insert_photo(
-            session=session, store=store, actor=actor, source=source, filename=path.name, staged=staged, info=info,
-            metadata=metadata,
-        )  # fmt: skip
-        session.commit()
-        return outcome
-    except IntegrityError:  # PostgreSQL: the same bytes were committed by a concurrent import meanwhile
-        session.rollback()
-        existing = _existing_photo_committed(session=session, sha256=sha256)
-        if existing is None:
-            raise
-        return _duplicate(source=source, existing=existing, restored=False)
-    except PermissionDenied:
-        session.rollback()
-        raise
-    except FindColorError as exc:
-        session.rollback()
-        return ImportOutcome(source, "failed", str(exc), None, sha256)
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        store.discard(staged)
+    return _insert_staged(
+        session=session, store=store, actor=actor, source=source, filename=path.name, staged=staged, info=info,
+        metadata=metadata, commit=session.commit, rollback=session.rollback,
+        find_existing=lambda: _existing_photo_committed(session=session, sha256=sha256),
+    )  # fmt: skip
 
 
 def import_bytes(
@@ -477,27 +458,47 @@ def import_bytes(
         return _duplicate(source=name, existing=existing, restored=restored)
     staged = store.stage_bytes(data)
     savepoint = session.begin_nested()
+    return _insert_staged(
+        session=session, store=store, actor=actor, source=name, filename=name, staged=staged, info=info,
+        metadata=dict(metadata or {}), commit=savepoint.commit, rollback=savepoint.rollback,
+        find_existing=lambda: _existing_photo(session=session, sha256=sha256),
+    )  # fmt: skip
+
+
+def _insert_staged(
+    *,
+    session: Session,
+    store: FileStore,
+    actor: User,
+    source: str,
+    filename: str,
+    staged: StagedFile,
+    info: ImageInfo,
+    metadata: Mapping[str, object],
+    commit: Callable[[], None],
+    rollback: Callable[[], None],
+    find_existing: Callable[[], _Existing | None],
+) -> ImportOutcome:
+    """Insert a staged original and settle its transaction, the same way for files and uploads.
+
+    A concurrent import of the same bytes (PostgreSQL's unique SHA-256) becomes a duplicate of
+    the photo that won; a catalog rule the metadata breaks becomes a failed outcome; a refused
+    permission and anything unexpected are raised. Every path but success rolls back, and the
+    staged copy is always discarded (the published file, if any, is the store's own).
+    """
     try:
         outcome = _insert_photo(
-            session=session, store=store, actor=actor, source=name, filename=name, staged=staged, info=info,
-            metadata=dict(metadata or {}),
+            session=session, store=store, actor=actor, source=source, filename=filename, staged=staged, info=info,
+            metadata=metadata,
         )  # fmt: skip
-        savepoint.commit()
+        commit()
         return outcome
-    except IntegrityError:  # PostgreSQL: the same bytes were committed by a concurrent import meanwhile
-        savepoint.rollback()
-        existing = _existing_photo(session=session, sha256=sha256)
-        if existing is None:
-            raise
-        return _duplicate(source=name, existing=existing, restored=False)
-    except PermissionDenied:
-        savepoint.rollback()
-        raise
-    except FindColorError as exc:
-        savepoint.rollback()
-        return ImportOutcome(name, "failed", str(exc), None, sha256)
-    except BaseException:
-        savepoint.rollback()
+    except BaseException as exc:
+        rollback()
+        if isinstance(exc, IntegrityError) and (existing := find_existing()) is not None:
+            return _duplicate(source=source, existing=existing, restored=False)
+        if isinstance(exc, FindColorError) and not isinstance(exc, PermissionDenied):
+            return ImportOutcome(source, "failed", str(exc), None, staged.sha256)
         raise
     finally:
         store.discard(staged)

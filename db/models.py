@@ -38,6 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from db.choices import ColorizationStatus, PhotoStatus, Role, TermKind
+
 # Stable constraint names so that Alembic batch mode on SQLite can find and alter them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -68,42 +70,6 @@ def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
-
-
-class Role(str, enum.Enum):
-    """The roles ladder; each role may do everything the roles before it may."""
-
-    VIEWER = "viewer"  # browse and export
-    CURATOR = "curator"  # import, describe, create colorization candidates, palette memory
-    REVIEWER = "reviewer"  # approve or reject candidates
-    ADMIN = "admin"  # manage users
-
-    @property
-    def rank(self) -> int:
-        return list(Role).index(self)
-
-
-class TermKind(str, enum.Enum):
-    """The controlled vocabularies."""
-
-    ERA = "era"
-    EVENT = "event"
-
-
-class PhotoStatus(str, enum.Enum):
-    """Where a photo stands in the workflow (kept up to date by the data layer)."""
-
-    NEW = "new"  # no colorization yet
-    IN_REVIEW = "in_review"  # at least one draft candidate waits for review
-    APPROVED = "approved"  # has an approved colorization and nothing waiting
-    REJECTED = "rejected"  # every candidate was rejected
-
-
-class ColorizationStatus(str, enum.Enum):
-    DRAFT = "draft"  # a candidate waiting for review
-    APPROVED = "approved"  # the photo's published colorization (at most one per photo)
-    REJECTED = "rejected"  # turned down by a reviewer
-    SUPERSEDED = "superseded"  # was approved until a newer candidate was approved
 
 
 class User(Base):

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from findcolor.errors import ImageLoadError
-from findcolor.imageio import DEFAULT_MAX_PIXELS, preview
+from findcolor.options import DEFAULT_MAX_PIXELS
 
 from db.errors import InvalidInput, StoreError
 from db.store import CHUNK_SIZE, FileStore, StagedFile, _check_key
@@ -202,6 +202,8 @@ class ObjectStore:
         if target.is_file():
             return target
         try:
+            from findcolor.imageio import preview  # numpy and Pillow: only when a preview is made
+
             image = preview(io.BytesIO(self.read_bytes(sha256)), max_side, max_pixels=max_pixels)
         except ImageLoadError as exc:
             raise StoreError(f"cannot make a preview of {sha256[:12]}…: {exc}") from None

@@ -15,23 +15,11 @@ from sqlalchemy.orm import Session
 
 from db.audit import record_event
 from db.errors import InvalidInput, NotFound, parse_choice
+from db.metadata_columns import DESCRIPTIVE_FIELDS, TERM_FIELDS, TEXT_FIELDS, YEAR_FIELDS
 from db.models import Colorization, ColorizationStatus, Photo, PhotoStatus, PhotoTag, Role, TermKind, User
 from db.users import authorize
 from db.vocabulary import parse_year, resolve_term, where_photo_in_context
 
-# Descriptive fields a curator may set (on import or later), with their maximum lengths.
-TEXT_FIELDS: dict[str, int | None] = {
-    "title": 500,
-    "description": None,
-    "date_text": 200,
-    "place": 500,
-    "source": 500,
-    "rights": 500,
-    "identifier": 200,
-}
-YEAR_FIELDS = ("year_from", "year_to")
-TERM_FIELDS = {"era": TermKind.ERA, "event": TermKind.EVENT}
-DESCRIPTIVE_FIELDS = (*TEXT_FIELDS, *YEAR_FIELDS, *TERM_FIELDS, "tags")
 MAX_TAG_LENGTH = 100
 SORTS = ("date", "-date", "title", "newest", "oldest")
 MAX_PER_PAGE = 500

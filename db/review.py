@@ -1,8 +1,9 @@
 """Review of colorization candidates: the rules live here, not in the dashboard.
 
 * Only reviewers (and admins) approve or reject.
-* Four-eyes: a reviewer cannot approve or reject a candidate they created (configurable off
-  with ``FINDCOLOR_FOUR_EYES=false``; always off in local single-user mode).
+* Four-eyes: a reviewer cannot approve a candidate they created (configurable off with
+  ``FINDCOLOR_FOUR_EYES=false``; always off in local single-user mode). Rejecting their own
+  draft is a withdrawal, which publishes nothing, so it is allowed.
 * Approving a candidate supersedes the photo's previously approved colorization.
 * Only drafts can be reviewed; reviewed records never change (a change is a new candidate).
 
@@ -46,7 +47,8 @@ def _lock_draft(*, session: Session, settings: Settings, actor: User | None, col
         raise RecordImmutable(
             f"colorization #{candidate.id} was already {candidate.status.value}{by}; make a new candidate instead"
         )
-    if candidate.created_by_id == actor.id and four_eyes_applies(session=session, settings=settings):
+    # Four-eyes is about publishing: nobody approves their own work, but an author may withdraw (reject) it.
+    if verb == "approve" and candidate.created_by_id == actor.id and four_eyes_applies(session=session, settings=settings):
         raise PermissionDenied(
             f"four-eyes rule: {actor.username!r} made colorization #{candidate.id} and cannot {verb} it; "
             "ask another reviewer"

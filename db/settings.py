@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from findcolor.imageio import DEFAULT_MAX_PIXELS
+from findcolor.options import DEFAULT_MAX_PIXELS
 
 from db.errors import InvalidInput
 

@@ -38,7 +38,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from findcolor.errors import ImageLoadError
-from findcolor.imageio import DEFAULT_MAX_PIXELS, preview
+from findcolor.options import DEFAULT_MAX_PIXELS
 
 from db.errors import InvalidInput, StoreError
 
@@ -359,6 +359,8 @@ class FileStore:
         if not source.is_file():
             raise StoreError(f"stored file {sha256[:12]}… is missing from {self.root}")
         try:
+            from findcolor.imageio import preview  # numpy and Pillow: only when a preview is made
+
             image = preview(source, max_side, max_pixels=max_pixels)
         except ImageLoadError as exc:
             raise StoreError(f"cannot make a preview of {sha256[:12]}…: {exc}") from None

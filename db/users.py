@@ -14,6 +14,7 @@ stale ``User`` object cannot grant a role, and a deactivated account stops actin
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -30,8 +31,16 @@ LOCAL_USERNAME = "local"
 MIN_PASSWORD_LENGTH = 8
 _USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 _hasher = PasswordHasher()
-# Verified against when the user name is unknown, so both failures take the same time.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the user name is unknown, so both failures take the same time.
+
+    Made on first use, not at import: hashing takes half a second, which every command that
+    merely imports the catalog (``findcolor --help``, ``user list``) would otherwise pay.
+    """
+    return _hasher.hash("not a real password")
 
 
 def parse_role(role: Role | str) -> Role:
@@ -183,7 +192,7 @@ def authenticate(*, session: Session, username: str, password: str, client: str 
     attempt = throttle.begin_attempt(session=session, username=username or "", client=client)
     attempt.check(now=now)
     user = get_user_by_name(session=session, username=username or "")
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     try:
         _hasher.verify(stored, password or "")
         valid = user is not None and user.password_hash is not None

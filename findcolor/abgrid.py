@@ -9,9 +9,12 @@ means the same colours everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # only tensor methods are called: the catalog uses this class without loading torch
+    import torch
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@ library itself never depends on the catalog. A catalog that is installed but can
 imported (a missing or broken dependency) keeps its commands, which then say why they fail.
 
 Every failure a user can cause ends as one line on stderr and a non-zero exit code.
+
+Start-up stays well under a second: the colorization pipeline (torch) is imported only when
+``colorize`` runs, and the catalog modules only when a catalog command runs, so ``--help``,
+``--version`` and the catalog commands never load torch.
 """
 
 from __future__ import annotations
@@ -20,11 +24,10 @@ from collections.abc import Sequence
 
 from findcolor import __version__
 from findcolor.errors import FindColorError
-from findcolor.imageio import DEFAULT_MAX_PIXELS
-from findcolor.pipeline import ENGINE_NAMES, colorize
+from findcolor.options import DEFAULT_MAX_PIXELS, ENGINE_NAMES
 
 EXIT_USER_ERROR = 2
-CATALOG_COMMANDS = ("import", "export", "batch", "verify", "db", "user", "c2pa")  # registered by db.cli
+CATALOG_COMMANDS = ("import", "sample", "export", "batch", "verify", "db", "user", "c2pa")  # registered by db.cli
 EXIT_INTERRUPTED = 130
 
 _OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
@@ -45,8 +48,20 @@ def _check_output(path: str) -> str:
     return directory
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _save_atomically(image, path: str) -> None:
-    """Write to a temporary file beside ``path`` and rename: a crash never leaves half an image."""
+    """Write to a temporary file beside ``path`` and rename: a crash never leaves half an image.
+
+    ``mkstemp`` creates the file readable by its owner only; the finished image gets the mode a
+    plain ``open()`` would give it (0666 less the umask), so colleagues can read it where the
+    umask says they may.
+    """
     directory = _check_output(path)
     extension = os.path.splitext(path)[1].lower()
     options = {"quality": 95} if _OUTPUT_FORMATS[extension] in ("JPEG", "WEBP") else {}
@@ -58,6 +73,7 @@ def _save_atomically(image, path: str) -> None:
         with os.fdopen(handle, "wb") as stream:
             image.save(stream, format=_OUTPUT_FORMATS[extension], **options)
             stream.flush()
+            os.fchmod(stream.fileno(), 0o666 & ~_umask())
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except OSError as exc:  # disk full, a folder or read-only file in the way, ...
@@ -74,9 +90,12 @@ def _run_colorize(args: argparse.Namespace) -> int:
     if os.path.abspath(args.output) == os.path.abspath(args.input):
         raise FindColorError(f"{args.output}: refusing to overwrite the original scan; choose another output path")
     _check_output(args.output)  # before the work, not after it
+    from findcolor.pipeline import colorize  # torch: loaded only for the command that needs it
+
     image = colorize(args.input, args.hints, engine=args.engine, working_side=args.working_side, max_pixels=args.max_pixels)
     _save_atomically(image, args.output)
-    logging.getLogger("findcolor").info("wrote %s (%dx%d)", args.output, image.width, image.height)
+    size = os.path.getsize(args.output)
+    print(f"wrote {args.output} ({image.width}x{image.height} pixels, {size / 1e6:.1f} MB)")
     return 0
 
 

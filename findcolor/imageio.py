@@ -23,8 +23,8 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from findcolor.blocks import for_each_row_block, row_blocks
 from findcolor.color import lightness_from_luminance, srgb_to_linear
 from findcolor.errors import ImageLoadError
+from findcolor.options import DEFAULT_MAX_PIXELS
 
-DEFAULT_MAX_PIXELS = 200_000_000
 
 ImageSource = Union[str, "os.PathLike[str]", bytes, BinaryIO, Image.Image]
 

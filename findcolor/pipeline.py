@@ -25,8 +25,9 @@ import torch
 from PIL import Image
 
 from findcolor.blocks import for_each_row_block
-from findcolor.color import lab_block_to_rgb_keep_lightness
+from findcolor.color_torch import lab_block_to_rgb_keep_lightness
 from findcolor.combined import CombinedEngine
+from findcolor.options import ENGINE_NAMES
 from findcolor.errors import EngineError, InsufficientMemoryError
 from findcolor.guided import GuidedUpsampler, guided_upsample
 from findcolor.hints import Hints, parse_hints, prepare_hints, rasterize_hints
@@ -37,7 +38,6 @@ from findcolor.neural import NeuralEngine
 from findcolor.propagation import ClassicalEngine
 from findcolor.resolution import resize_area, working_size
 
-ENGINE_NAMES = ("auto", "neural", "classical")
 
 
 class ChromaEngine(Protocol):

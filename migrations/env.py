@@ -6,6 +6,7 @@ from alembic import context
 
 from db.engine import create_catalog_engine
 from db.migrate import include_object
+import db.batch_models  # noqa: F401  (its tables are part of the schema: import them into Base.metadata)
 from db.models import Base
 
 config = context.config

@@ -5,10 +5,18 @@ The PostgreSQL URL names a server and a database to connect to for administratio
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``). The session creates its own databases
 there (``findcolor_test_<random>_…``) and drops them at the end. If the variable is set and the
 server cannot be reached, every PostgreSQL test FAILS: a run that silently skipped the
-PostgreSQL tests would look green without testing anything.
+PostgreSQL tests would look green without testing anything. Without the variable each
+PostgreSQL case is SKIPPED, with the reason in the run's summary (it does not vanish).
 
 Each backend is migrated once into a template (a SQLite file, a PostgreSQL template database);
-every test gets a copy, so tests are isolated and fast.
+every test gets a copy, so tests are isolated and fast. Under pytest-xdist every worker has its
+own templates and databases (the random prefix), its own data folders and free ports.
+
+Passwords are hashed with argon2id at a test work factor (see ``cheap_password_hashing``);
+``test_db_users`` checks the shipped hasher's parameters once.
+
+At the end the run says what it covered: which database backends ran catalog tests and
+which browser ran the end-to-end tests (``pytest_terminal_summary``).
 """
 
 from __future__ import annotations
@@ -28,7 +36,19 @@ from db.catalog import Catalog
 from db.migrate import upgrade_database
 
 POSTGRES_ENV = "FINDCOLOR_TEST_DATABASE_URL"
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(POSTGRES_ENV) else [])
+BACKENDS = ["sqlite", "postgresql"]
+BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+POSTGRES_SKIP_REASON = (
+    f"PostgreSQL not tested: set {POSTGRES_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test "
+    "to run every catalog test against PostgreSQL too (CI does)"
+)
+# (name, value) pairs a test adds to its report's user_properties; the summary reads them back,
+# also from pytest-xdist workers (user_properties travel with each report).
+COVERED_BACKEND = "findcolor_covered_backend"
+COVERED_BROWSER = "findcolor_covered_browser"
+# argon2id at the smallest cost that is still argon2id: tests create and check hundreds of
+# passwords, and the shipped cost (64 MiB, 3 passes) made that half of the catalog tests' time.
+TEST_HASHER_PARAMETERS = {"time_cost": 1, "memory_cost": 256, "parallelism": 1}
 
 
 class TestDatabases:
@@ -141,8 +161,89 @@ def test_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDat
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
-    """The database backend under test: 'sqlite', and 'postgresql' when configured."""
+    """The database backend under test: 'sqlite', and 'postgresql' (skipped, saying why, when not configured)."""
+    if request.param == "postgresql" and not os.environ.get(POSTGRES_ENV):
+        pytest.skip(POSTGRES_SKIP_REASON)
+    request.node.user_properties.append((COVERED_BACKEND, request.param))
     return request.param
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Fold the PostgreSQL skips into one summary line (``SKIPPED [n] tests/conftest.py: …``), not one per test."""
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and report.longrepr[2].endswith(POSTGRES_SKIP_REASON):
+        report.longrepr = (__file__, None, report.longrepr[2])
+    return report
+
+
+_SHIPPED_HASHER: list[object] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Hash test passwords with argon2id at the smallest cost (same code path, same format).
+
+    Only this process is affected: the end-to-end tests' Streamlit server keeps the shipped
+    cost (and rehashes an account made here at that cost when it signs in, as it would any
+    older hash); ``shipped_password_hasher`` hands the shipped hasher to the test of its parameters.
+    """
+    from argon2 import PasswordHasher
+
+    import db.users
+
+    shipped = db.users._hasher
+    _SHIPPED_HASHER[:] = [shipped]
+    db.users._hasher = PasswordHasher(**TEST_HASHER_PARAMETERS)
+    db.users._dummy_hash.cache_clear()
+    yield
+    db.users._hasher = shipped
+    db.users._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def shipped_password_hasher(cheap_password_hashing: None):  # type: ignore[no-untyped-def]
+    """The ``argon2.PasswordHasher`` that ``db.users`` ships with (tests otherwise use a cheap one)."""
+    return _SHIPPED_HASHER[0]
+
+
+# ---------------------------------------------------------------------- what the run covered
+
+
+class CoverageSummary:
+    """Collects what the passed tests covered and says it in one line at the end of the run.
+
+    Reports reach the main process also from pytest-xdist workers, with their user_properties.
+    """
+
+    def __init__(self) -> None:
+        self.covered: dict[str, set[str]] = {COVERED_BACKEND: set(), COVERED_BROWSER: set()}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" or not report.passed:
+            return
+        for name, value in report.user_properties:
+            if name in self.covered:
+                self.covered[name].add(str(value))
+
+    def line(self) -> str:
+        ran = self.covered[COVERED_BACKEND]
+        backends = ", ".join(BACKEND_NAMES[name] for name in BACKENDS if name in ran) or "none"
+        missing = [BACKEND_NAMES[name] for name in BACKENDS if name not in ran]
+        if ran and missing:
+            backends += f" (not {', '.join(missing)})"
+        browsers = ", ".join(sorted(self.covered[COVERED_BROWSER])) or "none (no end-to-end test passed)"
+        return f"database backends: {backends}; browser: {browsers}"
+
+    def pytest_terminal_summary(self, terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+        if config.option.collectonly:
+            return
+        terminalreporter.write_sep("=", "covered", bold=True)
+        terminalreporter.write_line(self.line())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(CoverageSummary(), "findcolor-coverage-summary")
 
 
 @pytest.fixture

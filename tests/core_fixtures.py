@@ -8,6 +8,8 @@ behind the same bug in the expected values.
 from __future__ import annotations
 
 import functools
+import re
+import shlex
 import struct
 import zlib
 from pathlib import Path
@@ -17,6 +19,14 @@ from skimage import color as skcolor
 from skimage import data as skdata
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_user_commands() -> list[list[str]]:
+    """The README's user-account commands (the block after its ``readme-users`` marker), split as a shell would."""
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- readme-users:.*?-->\s*```bash\n(.*?)```", text, re.S)
+    assert block, "README.md has no readme-users block"
+    return [shlex.split(line, comments=True) for line in block.group(1).splitlines() if line.strip()]
 
 
 def srgb_decode(v: np.ndarray) -> np.ndarray:

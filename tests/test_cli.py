@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 import findcolor
+import findcolor.imageio  # noqa: F401  (lifts Pillow's pixel limit to Find Color's, so the fixtures can open huge_png)
 from core_fixtures import REPO_ROOT, astronaut, astronaut_gray, hex_ab, lab_of, photo_hints, write_huge_bilevel_png
 from findcolor.cli import main
 
@@ -165,7 +166,8 @@ def test_colorize_in_process_writes_same_size(small_scan, tmp_path, capsys):
         with Image.open(out) as written:
             assert written.size == (64, 48) and written.mode == "RGB"
     captured = capsys.readouterr()
-    assert captured.err == "" and captured.out == ""
+    assert captured.err == ""
+    assert [line.split(" (")[0] for line in captured.out.splitlines()] == [f"wrote {tmp_path / name}" for name in ("out.png", "out.jpg", "out.tif", "out.webp")]
     assert main(["-v", "colorize", str(image), "-o", str(tmp_path / "verbose.png"), "--working-side", "32", "--engine", "classical"]) == 0
     with Image.open(tmp_path / "verbose.png") as written:
         assert written.size == (64, 48)

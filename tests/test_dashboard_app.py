@@ -195,3 +195,18 @@ def test_a_locked_sign_in_says_it_is_locked(tmp_path: Path, monkeypatch: pytest.
     app = sign_in(start_app(), "boss")
     (message,) = errors(app)
     assert "locked for 15 more minute(s)" in message and "ask an administrator to unlock it" in message
+
+
+@pytest.mark.parametrize("address", ["catalog", "workspace"])
+def test_a_typed_page_address_opens_the_page_in_single_user_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    """``/catalog`` typed in single-user mode showed "Page not found": the catalog is served at ``/``."""
+    open_test_catalog(tmp_path, monkeypatch)
+    app = start_app()
+    # What a browser sends for a typed address: the hash of the page registered at that url_path.
+    (page_hash,) = [key for key, page in app._registered_pages.items() if page.get("url_pathname") == address]
+    app._page_hash = page_hash
+    app.run()
+    assert_clean(app)
+    assert app.title[0].value == address.capitalize()

@@ -25,11 +25,21 @@ def test_preview_image_fits_the_canvas_and_keeps_the_aspect_ratio() -> None:
     assert preview.size == (600, 400)
 
 
-def test_a_landscape_canvas_fits_the_column_of_a_1280_px_window() -> None:
-    """The canvas column is 607 px wide at 1280 px (sidebar open): a 786-px canvas lost its right 12 %."""
-    buffer = io.BytesIO()
-    gray((1600, 900)).save(buffer, format="JPEG")
-    assert rendering.preview_image(buffer.getvalue(), (4800, 2700)).width <= 607
+@pytest.mark.parametrize("column_width", [607, 697, 1500])  # canvas columns at 1280, 1400 and 2560-px windows
+def test_a_landscape_canvas_is_as_wide_as_its_column_and_never_wider(column_width: int) -> None:
+    """A 786-px canvas in a 697-px column lost the right 12 % of the scan: it could not be seen or painted."""
+    width, height = rendering.canvas_size((4800, 2700), column_width)
+    assert column_width - 8 <= width <= column_width
+    assert abs(width / height - 4800 / 2700) < 0.01
+
+
+def test_before_the_browser_reports_its_column_the_canvas_fits_a_1280_px_window() -> None:
+    assert rendering.canvas_size((4800, 2700), None)[0] <= 607
+    assert rendering.canvas_size((1000, 3000), 1500)[1] == rendering.CANVAS_MAX_HEIGHT  # a portrait scan
+
+
+def test_a_small_scan_is_drawn_as_wide_as_the_column() -> None:
+    assert rendering.canvas_size((512, 512), 804) == (800, 800)
 
 
 def test_the_preview_puts_the_hint_where_it_is_on_the_scan() -> None:

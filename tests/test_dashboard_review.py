@@ -73,16 +73,39 @@ def test_rejecting_keeps_the_note(catalog: db.Catalog) -> None:
         assert db.get_colorization(session=session, colorization_id=candidate).review_note == "the sky is too saturated"
 
 
-def test_four_eyes_a_reviewer_cannot_approve_their_own_work(catalog: db.Catalog) -> None:
-    """Her own candidate shows why she cannot decide on it, and no button that can only fail."""
+def test_four_eyes_a_reviewer_cannot_approve_their_own_work_but_may_withdraw_it(catalog: db.Catalog) -> None:
+    """Her own candidate shows why she cannot approve it and no Approve button (it could only fail); Reject stays."""
     photo_id = add_photo(catalog, username="boss")
     candidate = add_candidate(catalog, photo_id, username="rita")
+    assert [b.label for b in open_review("ravi").button if b.label in ("Approve", "Reject")] == ["Approve", "Reject"]
     app = open_review("rita")
     assert_clean(app)
-    assert button(app, "Approve").disabled and button(app, "Reject").disabled
-    assert any("another reviewer decides on it" in message.value for message in app.info)
+    assert not [b for b in app.button if b.label == "Approve"]
+    assert any("another reviewer approves it" in message.value for message in app.info)
     assert status_of(catalog, candidate) is db.ColorizationStatus.DRAFT
-    assert not button(open_review("ravi"), "Approve").disabled  # another reviewer may
+    app.text_area(key=f"review-note-{candidate}").input("made from the wrong print")
+    button(app, "Reject").click().run()
+    assert_clean(app)
+    assert status_of(catalog, candidate) is db.ColorizationStatus.REJECTED
+
+
+def test_a_failed_decision_leaves_both_buttons_on_the_page(catalog: db.Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An approval the data layer refuses (another reviewer decided in the same second) is reported with a
+    next step, and Reject is still there: it used to vanish, because the error ended the page before it was drawn."""
+    from db.errors import RecordImmutable
+
+    def decided_meanwhile(**_: object) -> None:
+        raise RecordImmutable("colorization #1 was already rejected by ravi; make a new candidate instead")
+
+    photo_id = add_photo(catalog, username="boss")
+    candidate = add_candidate(catalog, photo_id, username="ravi")
+    app = open_review("rita")
+    monkeypatch.setattr(db, "approve_colorization", decided_meanwhile)
+    button(app, "Approve").click().run()
+    assert any("already rejected by ravi" in message for message in errors(app))
+    assert not button(app, "Reject").disabled
+    button(app, "Reject").click().run()
+    assert status_of(catalog, candidate) is db.ColorizationStatus.REJECTED
 
 
 def test_a_new_approval_supersedes_the_previous_one(catalog: db.Catalog) -> None:
@@ -104,3 +127,31 @@ def test_the_engine_has_a_human_name_and_the_full_identifier_stays_in_provenance
     assert engine_label("auto", "hintnet", version, "02635e0b9c11aa") == "Neural network + classical · hintnet (weights 02635e0b)"
     assert engine_label("classical", "", "levin2004", None) == "Classical (no model) · levin2004"
     assert "/" not in engine_label("classical", "", version, None)
+
+
+def test_the_queue_can_be_narrowed_to_one_batch_run(catalog: db.Catalog) -> None:
+    from db.batch import BatchFilters, plan_batch_run
+    from db.batch_runner import InlineExecutor, resolve_engine, run_batch
+
+    for shift in (1, 2):
+        add_photo(catalog, username="boss", shift=shift, size=96, era="Korean War", title=f"Pier {shift}")
+    by_hand = add_photo(catalog, username="boss", shift=3, size=96, title="Tram depot")
+    add_candidate(catalog, by_hand, username="ravi")
+    with catalog.session() as session:
+        boss = db.get_user_by_name(session=session, username="boss")
+        planned = plan_batch_run(session=session, actor=boss, filters=BatchFilters(era="Korean War"), engine=resolve_engine("classical"))
+        run_id = planned.id
+    run_batch(catalog=catalog, actor=boss, run_id=run_id, executor=InlineExecutor())
+
+    app = open_review("rita")
+    assert_clean(app)
+    assert len(app.selectbox(key="review-choice").options) == 3  # every draft by default
+    app.selectbox(key="review-batch").select(run_id).run()
+    assert_clean(app)
+    narrowed = app.selectbox(key="review-choice").options
+    assert sorted(label.split(" · ")[1] for label in narrowed) == ["Pier 1", "Pier 2"]
+
+    linked = sign_in(start_app(batch=str(run_id)), "rita")  # the batch page links here with ?batch=N
+    linked.switch_page(REVIEW).run()
+    assert linked.selectbox(key="review-batch").value == run_id
+    assert len(linked.selectbox(key="review-choice").options) == 2

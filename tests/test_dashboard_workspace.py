@@ -25,7 +25,8 @@ STROKE_GREEN = {"type": "Path", "originX": "center", "originY": "center", "left"
 
 
 def canvas(app: AppTest) -> Any:
-    (element,) = app.get("bidi_component")
+    """The drawable canvas (the other component on the page measures its column)."""
+    (element,) = [element for element in app.get("bidi_component") if element.key.startswith("ws-canvas")]
     return element
 
 
@@ -64,8 +65,30 @@ def test_the_canvas_shows_a_display_size_copy_not_the_scan(workspace: tuple[db.C
     assert_clean(app)
     arguments = json.loads(canvas(app).proto.json)
     assert (arguments["canvasWidth"], arguments["canvasHeight"]) == (600, 600)
-    assert arguments["backgroundImageURL"].startswith("data:image/png;base64,")
+    assert arguments["backgroundImageURL"].startswith("data:image/jpeg;base64,")
     assert arguments["drawingMode"] == "point"
+
+
+@pytest.mark.parametrize("column_width", [404, 904, 1504])
+def test_the_canvas_fills_its_column_and_the_hints_stay_on_their_scan_pixels(
+    workspace: tuple[db.Catalog, int, AppTest], column_width: int
+) -> None:
+    """The browser reports the canvas column's width; the whole scan is drawn that wide (never wider)."""
+    from dashboard.canvas_hints import CanvasMapping, canvas_to_hints
+
+    _, _, app = workspace
+    draw(app, POINT_RED, STROKE_GREEN)
+    app.session_state["canvas-column-width"] = {"width": column_width}  # what the measuring component sends
+    app.run()
+    assert_clean(app)
+    arguments = json.loads(canvas(app).proto.json)
+    side = min(column_width - 4, 900)  # a square scan: as wide as the column, at most 900 px high
+    assert (arguments["canvasWidth"], arguments["canvasHeight"]) == (side, side)
+    mapping = CanvasMapping.for_canvas(canvas_size=(side, side), original_size=(SCAN_SIDE, SCAN_SIDE))
+    hints = canvas_to_hints(arguments["initialDrawing"]["objects"], mapping, image_size=(SCAN_SIDE, SCAN_SIDE))
+    assert [(p["x"], p["y"], p["radius"]) for p in hints["points"]] == [(200, 120, 12)]  # as painted on 600 px
+    assert hints["strokes"][0]["path"][0] == [400, 1000] and hints["strokes"][0]["width"] == 12
+    assert "1 points · 1 strokes" in " ".join(caption.value for caption in app.caption)
 
 
 def test_painted_hints_are_counted_and_mapped_to_scan_pixels(workspace: tuple[db.Catalog, int, AppTest]) -> None:

@@ -44,7 +44,7 @@ def test_import_verify_export(cli_env: db.Settings, tmp_path: Path, make_scan, m
     assert main(["verify"]) == 0
     assert "checked 3 files: 0 missing, 0 altered" in capsys.readouterr().out
 
-    assert main(["export", "--approved", "-o", str(tmp_path / "out.zip")]) == 2
+    assert main(["export", "-o", str(tmp_path / "out.zip")]) == 2
     assert "nothing to export" in capsys.readouterr().err
 
     catalog = db.open_catalog(cli_env)
@@ -58,7 +58,7 @@ def test_import_verify_export(cli_env: db.Settings, tmp_path: Path, make_scan, m
             db.approve_colorization(session=session, settings=catalog.settings, actor=me, colorization_id=candidate.id)
     finally:
         catalog.close()
-    assert main(["export", "--approved", "--era", "Korean War", "-o", str(tmp_path / "out.zip")]) == 0
+    assert main(["export", "--era", "Korean War", "-o", str(tmp_path / "out.zip")]) == 0
     assert "exported 1 approved colorizations" in capsys.readouterr().out
     with zipfile.ZipFile(tmp_path / "out.zip") as archive:
         assert any(name.endswith("/data/metadata.json") for name in archive.namelist())
@@ -162,10 +162,10 @@ def test_verify_says_how_to_repair_and_repairs(cli_env: db.Settings, tmp_path: P
     assert "'findcolor verify --repair' removes them" in out
     assert main(["verify", "--repair"]) == 1  # the damaged original still needs its file
     out = capsys.readouterr().out
-    assert "removed 1 stored files and 1 staging files" in out and "--repair" not in out.split("removed")[1]
+    assert "removed 1 stored file and 1 staging file" in out and "--repair" not in out.split("removed")[1]
     assert not store.path(orphan).exists() and not staging.exists()
     assert main(["import", str(folder / "0.png")]) == 0
     out = capsys.readouterr().out
-    assert "has been restored from this file" in out and "1 stored files restored" in out
+    assert "has been restored from this file" in out and "1 stored file restored" in out
     assert main(["verify"]) == 0
     assert "checked 2 files: 0 missing, 0 altered" in capsys.readouterr().out

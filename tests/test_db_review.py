@@ -107,6 +107,12 @@ def test_four_eyes_and_roles(catalog: Catalog, catalog_users, photo_id: int, mak
         approved = db.approve_colorization(session=session, settings=catalog.settings,
                                            actor=catalog_users["reviewer2"], colorization_id=own, note="Matches the survey.")
         assert approved.reviewed_by.username == "reviewer2" and approved.reviewed_at is not None
+    # Four-eyes is about publishing: an author may withdraw (reject) their own draft.
+    withdrawn = _candidate(catalog, catalog_users["reviewer"], photo_id, make_colorized)
+    with catalog.session() as session:
+        db.reject_colorization(session=session, settings=catalog.settings, actor=catalog_users["reviewer"],
+                               colorization_id=withdrawn, note="made from the wrong print")  # fmt: skip
+    assert _status(catalog, withdrawn) is db.ColorizationStatus.REJECTED
     # With four-eyes configured off, a reviewer may approve their own work.
     relaxed = catalog.settings.with_changes(four_eyes=False)
     second = _candidate(catalog, catalog_users["reviewer"], photo_id, make_colorized)

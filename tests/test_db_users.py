@@ -106,3 +106,11 @@ def test_permissions_come_from_the_database_not_the_actor_object(catalog: Catalo
         assert db.get_term(session=session, kind="era", name="Forged era") is None
         actions = [event.action for event in db.list_audit_events(session=session, entity_type="user")]
         assert "user.set_role" not in actions and actions.count("user.create") == 6
+
+
+def test_the_shipped_password_hasher_is_argon2id_at_the_recommended_cost(shipped_password_hasher) -> None:  # type: ignore[no-untyped-def]
+    """The other tests hash at a test cost (tests/conftest.py); the shipped one is RFC 9106's low-memory choice."""
+    stored = shipped_password_hasher.hash("password-curator")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert shipped_password_hasher.verify(stored, "password-curator")
+    assert not shipped_password_hasher.check_needs_rehash(stored)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -119,12 +120,27 @@ def test_evaluation_protocol_is_fixed_and_psnr_behaves(photo_folder: Path) -> No
     assert psnr_rgb(views[0].rgb * 0.5, views[0].rgb) < 20.0
 
 
-@pytest.mark.slow
-def test_smoke_training_lowers_the_loss_and_resumes(photo_folder: Path, tmp_path: Path) -> None:
-    out = tmp_path / "run"
-    config, resume = parse_args(["--data", str(photo_folder), "--out", str(out), "--smoke"])
+SMOKE_ARGS = ["--smoke", "--threads", "1"]
+
+
+@pytest.fixture(scope="module")
+def smoke_run(photo_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
+    """One uninterrupted smoke training run (config, out folder), shared by the tests that need one.
+
+    Read-only for its users: a test that continues it works on a copy.
+    """
+    out = tmp_path_factory.mktemp("smoke") / "whole"
+    config, resume = parse_args(["--data", str(photo_folder), "--out", str(out), *SMOKE_ARGS])
     assert not resume
     train(config)
+    return config, out
+
+
+@pytest.mark.slow
+def test_smoke_training_lowers_the_loss_and_resumes(photo_folder: Path, smoke_run: tuple[object, Path], tmp_path: Path) -> None:
+    config, whole = smoke_run
+    out = tmp_path / "run"
+    shutil.copytree(whole, out)
     losses = [json.loads(line)["loss"] for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert len(losses) >= 6
     assert np.mean(losses[-3:]) < np.mean(losses[:3])
@@ -133,29 +149,75 @@ def test_smoke_training_lowers_the_loss_and_resumes(photo_folder: Path, tmp_path
     assert checkpoint["model_config"]["architecture"] == "hintnet-v2"
     assert tuple(checkpoint["model_config"]["decoder_widths"]) == (8, 8, 16, 16, 16)
     # resume to a longer schedule: continues from the saved step
-    smoke, resume = parse_args(["--data", str(photo_folder), "--out", str(out), "--smoke", "--resume"])
+    smoke, resume = parse_args(["--data", str(photo_folder), "--out", str(out), *SMOKE_ARGS, "--resume"])
     assert resume
     train(dataclasses.replace(smoke, steps=48), resume=True)
     assert torch.load(out / "last.pt", weights_only=False)["step"] == 48
 
 
 @pytest.mark.slow
-def test_a_stopped_and_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(photo_folder: Path, tmp_path: Path) -> None:
+def test_a_stopped_and_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(
+    photo_folder: Path, smoke_run: tuple[object, Path], tmp_path: Path
+) -> None:
     """The shipped weights must be reproducible from the training command, also across sessions."""
-    common = ["--data", str(photo_folder), "--smoke", "--threads", "1"]
-    whole, _ = parse_args(common + ["--out", str(tmp_path / "whole")])
-    train(whole)
+    common = ["--data", str(photo_folder), *SMOKE_ARGS]
+    whole, whole_out = smoke_run
     first_half, _ = parse_args(common + ["--out", str(tmp_path / "split"), "--stop-at", "17"])
     train(first_half)
     assert torch.load(tmp_path / "split" / "last.pt", weights_only=False)["step"] == 17
     second_half, resume = parse_args(common + ["--out", str(tmp_path / "split"), "--resume"])
     train(second_half, resume=resume)
-    uninterrupted = torch.load(tmp_path / "whole" / "last.pt", weights_only=False)
+    uninterrupted = torch.load(whole_out / "last.pt", weights_only=False)
     resumed = torch.load(tmp_path / "split" / "last.pt", weights_only=False)
     assert resumed["step"] == uninterrupted["step"] == whole.steps
     assert uninterrupted["model"].keys() == resumed["model"].keys()
     for name, tensor in uninterrupted["model"].items():
         assert torch.equal(tensor, resumed["model"][name]), name
+
+
+def test_hint_colour_weights_favour_pixels_of_a_hinted_colour_only() -> None:
+    from training.dataset import Batch
+    from training.train import hint_colour_weights
+
+    target = torch.zeros(2, 2, 8, 8)
+    target[:, 0, :, :4] = 50.0  # left half red, right half gray
+    mask = torch.zeros(2, 1, 8, 8)
+    mask[0, 0, 1, 1] = 1.0  # sample 0: one hint on the red half; sample 1: no hints
+    hint_ab = target * mask
+    batch = Batch(torch.zeros(2, 1, 8, 8), hint_ab, mask, torch.zeros(2, 3), target, torch.zeros(2, 1, 8, 8))
+    weights = hint_colour_weights(batch, gain=2.0, sigma=10.0)
+    assert torch.allclose(weights[0, 0, :, :4], torch.tensor(3.0))
+    assert torch.allclose(weights[0, 0, :, 4:], torch.tensor(1.0), atol=1e-6)  # 50 ab away: exp(-25) ~ 0
+    assert torch.equal(weights[1], torch.ones(1, 8, 8))
+    assert torch.equal(hint_colour_weights(batch, gain=0.0, sigma=10.0), torch.ones(2, 1, 8, 8))
+
+
+@pytest.mark.slow
+def test_a_fine_tune_starts_from_shipped_weights_and_records_them(photo_folder: Path, tmp_path: Path) -> None:
+    from training.export import export_checkpoint
+
+    base, _ = parse_args(["--data", str(photo_folder), "--out", str(tmp_path / "base"), "--smoke"])
+    train(dataclasses.replace(base, steps=4))
+    sha = export_checkpoint(tmp_path / "base" / "last.pt", tmp_path / "weights")
+    tune, _ = parse_args(["--data", str(photo_folder), "--out", str(tmp_path / "tune"), "--smoke", "--init-from", str(tmp_path / "weights")])
+    tune = dataclasses.replace(tune, steps=3, lr=0.0, weight_decay=0.0, hint_colour_gain=2.0)  # after the smoke overrides
+    train(tune)
+    started = torch.load(tmp_path / "base" / "last.pt", weights_only=False)["model"]
+    tuned = torch.load(tmp_path / "tune" / "last.pt", weights_only=False)
+    assert tuned["pretrained_from"]["sha256"] == sha and tuned["pretrained_from"]["step"] == 4
+    for name, parameter in build_model_parameters(tuned):
+        assert torch.equal(parameter, started[name]), name  # learning rate 0: the fine-tune begins exactly there
+    export_checkpoint(tmp_path / "tune" / "last.pt", tmp_path / "tuned-weights")
+    assert json.loads((tmp_path / "tuned-weights" / "hintnet.json").read_text())["started_from"]["sha256"] == sha
+
+
+def build_model_parameters(checkpoint: dict) -> list[tuple[str, torch.Tensor]]:
+    """The trainable parameters of a checkpoint (batch-norm running statistics move even at lr 0)."""
+    from findcolor.model import build_model
+
+    model = build_model(HintNetConfig.from_dict(checkpoint["model_config"]))
+    names = {name for name, _ in model.named_parameters()}
+    return [(name, tensor) for name, tensor in checkpoint["model"].items() if name in names]
 
 
 TINY_V2 = HintNetConfig(decoder_widths=(8, 8, 8, 8, 8), hint_widths=(4, 4, 4, 4, 4), regions=2)  # the encoder keeps its size

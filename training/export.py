@@ -43,6 +43,7 @@ def export_checkpoint(
         "step": checkpoint["step"],
         "best_validation_psnr_mean": checkpoint["best_val"],
         "train_config": train_config,
+        "started_from": checkpoint.get("pretrained_from"),  # ImageNet encoder, or the weights a fine-tune began with
         "corpus": {
             "folder": str(data),
             "photos": len(photos),

@@ -39,6 +39,7 @@ from tqdm import tqdm
 
 from findcolor.color import AB_NORM
 from findcolor.model import HintNet, HintNetConfig, ab_to_bin, build_model
+from findcolor.network_io import load_unfused
 from training.dataset import Batch, CropSampler, load_photos
 from training.pretrained import load_pretrained_encoder
 from training.photos import photos_in_split
@@ -73,6 +74,9 @@ class TrainConfig:
     val_photos: int | None = None  # limit on validation photos (None = all)
     checkpoint_minutes: float = 5.0  # wall-clock minutes between "last" checkpoints
     stop_at: int | None = None  # end this run after this step (last.pt written); --resume continues the same schedule
+    init_from: str = ""  # a weights folder (hintnet.safetensors + hintnet.json) to start from instead of ImageNet
+    hint_colour_gain: float = 0.0  # extra loss weight on pixels whose true colour is a hint's (see hint_colour_weights)
+    hint_colour_sigma: float = 10.0  # ab distance at which that extra weight has fallen to 1/e
     model: dict = field(default_factory=dict)  # overrides of HintNetConfig fields
 
 
@@ -99,8 +103,37 @@ def get_lr(step: int, config: TrainConfig) -> float:
     return floor + 0.5 * (config.lr - floor) * (1.0 + math.cos(math.pi * progress))
 
 
+MAX_WEIGHTING_HINT_COLOURS = 16  # hint pixels per sample whose colours define hint_colour_weights
+
+
+def hint_colour_weights(batch: Batch, gain: float, sigma: float) -> torch.Tensor:
+    """Per-pixel loss weights (B, 1, H, W): ``1 + gain`` where the true colour equals a hint's.
+
+    With one or two hints, the pixels a hint should recolour are a small part of the crop and
+    their loss is drowned by the pixels the network has to guess anyway, so the network learns
+    to lean on its prior rather than on the curator. Weighting the pixels whose true ab is
+    near the ab of some hint (within ``sigma``, Gaussian) makes "spread the hint to where it
+    belongs" pay, while bleeding into pixels of other colours still costs the full loss.
+    The hint pixels used are evenly spaced in scan order, so the weights are deterministic.
+    """
+    weights = torch.ones_like(batch.hint_mask)
+    if gain <= 0:
+        return weights
+    for index in range(batch.hint_mask.shape[0]):
+        hinted = batch.hint_mask[index, 0].flatten().nonzero().squeeze(1)
+        if hinted.numel() == 0:
+            continue
+        chosen = hinted[torch.linspace(0, hinted.numel() - 1, min(MAX_WEIGHTING_HINT_COLOURS, hinted.numel())).long()]
+        colours = batch.hint_ab[index].flatten(1)[:, chosen]  # (2, K)
+        distance = (batch.target_ab[index].flatten(1)[:, :, None] - colours[:, None, :]).square().sum(0).min(1).values.sqrt()
+        weights[index, 0] += gain * torch.exp(-(distance / sigma).square()).view_as(weights[index, 0])
+    return weights
+
+
 def compute_loss(out: dict[str, torch.Tensor], batch: Batch, model_config: HintNetConfig, config: TrainConfig) -> tuple[torch.Tensor, dict[str, float]]:
-    regression = F.smooth_l1_loss(out["ab"].float() / AB_NORM, batch.target_ab / AB_NORM, beta=config.huber_beta)
+    per_pixel = F.smooth_l1_loss(out["ab"].float() / AB_NORM, batch.target_ab / AB_NORM, beta=config.huber_beta, reduction="none")
+    weights = hint_colour_weights(batch, config.hint_colour_gain, config.hint_colour_sigma)
+    regression = (per_pixel * weights).mean() / weights.mean()
     logits = out["bin_logits"].float()
     coarse_target = F.adaptive_avg_pool2d(batch.target_ab, logits.shape[-2:])
     classification = F.cross_entropy(logits, ab_to_bin(coarse_target, model_config))
@@ -197,10 +230,16 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, float]:
     out_dir.mkdir(parents=True, exist_ok=True)
     resume_path = out_dir / "last.pt"
     checkpoint = torch.load(resume_path, map_location="cpu", weights_only=False) if resume else None
-    model_config = HintNetConfig.from_dict(checkpoint["model_config"] if checkpoint else config.model)
-    model = build_model(model_config)
     pretrained_from = None
-    if config.pretrained and not checkpoint:
+    if config.init_from and not checkpoint:
+        model, metadata, sha256 = load_unfused(Path(config.init_from))
+        model_config = model.config
+        pretrained_from = {"init_from": config.init_from, "sha256": sha256, "step": metadata.get("step"), "train_config": metadata.get("train_config")}
+        log.info("starting from the weights in %s (sha256 %s)", config.init_from, sha256)
+    else:
+        model_config = HintNetConfig.from_dict(checkpoint["model_config"] if checkpoint else config.model)
+        model = build_model(model_config)
+    if config.pretrained and not checkpoint and not config.init_from:
         pretrained_from = load_pretrained_encoder(model)
         log.info("encoder initialised from ImageNet: %s", pretrained_from)
     model = model.to(device)

@@ -149,6 +149,8 @@ def runs_panel(viewer: Viewer) -> None:
         st.dataframe(pd.DataFrame([{"photo": item.photo_id, "attempts": item.attempts, "reason": item.reason}
                                    for item in failures]), hide_index=True)  # fmt: skip
     st.markdown(f"**Drafts of run #{run.id} waiting for review: {len(drafts)}**")
+    if drafts and viewer.may(db.Role.REVIEWER):
+        st.page_link("views/review.py", label=f"Review the drafts of run #{run.id}", icon=":material/rate_review:", query_params={"batch": run.id})
     if drafts:
         st.dataframe(
             pd.DataFrame([{"candidate": c.id, "photo": c.photo_id, "title": c.photo.title, "note": c.provenance_note}

@@ -8,12 +8,12 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 import db
-from dashboard.access import page_viewer
+from dashboard.access import Viewer, acting_user, page_viewer
 from dashboard.feedback import reported_errors
 from dashboard.photo_filters import STATUS_LABELS, photo_filter_controls
 from dashboard.photo_rows import PhotoRow, photo_row
 from dashboard.plain_text import literal
-from dashboard.resources import get_catalog, thumbnail_bytes
+from dashboard.resources import forget_terms, get_catalog, thumbnail_bytes
 
 SORTS = {"date": "Date (oldest first)", "-date": "Date (newest first)", "title": "Title", "newest": "Recently imported"}
 PAGE_KEY = "catalog-page"
@@ -64,8 +64,27 @@ def show_nothing_listed(filters: db.PhotoFilter, *, can_import: bool) -> None:
     if can_import:
         st.info("The catalog has no photos yet.")
         st.page_link("views/import_photos.py", label="Add photos on the Import page", icon=":material/upload:")
+        offer_sample_collection(page_viewer())
     else:
         st.info("The catalog has no photos yet. A curator adds them on the Import page.")
+
+
+def offer_sample_collection(viewer: Viewer) -> None:
+    """On an empty catalog: load the shipped sample photos, so a newcomer can try everything at once."""
+    st.caption(
+        "Or try Find Color first on five real photographs shipped with it (black-and-white originals and gray "
+        "versions of public-domain colour photos), each with its source and licence."
+    )
+    if not st.button("Load the sample collection", icon=":material/photo_library:", key="load-sample"):
+        return
+    catalog = get_catalog()
+    with reported_errors("Photos already loaded are kept; try again, or run `findcolor sample`."):
+        with catalog.session() as session:
+            db.load_sample_collection(
+                session=session, store=catalog.store, settings=catalog.settings, actor=acting_user(session, viewer)
+            )
+        forget_terms()  # the collection may have added eras and events
+        st.rerun()
 
 
 def show_catalog() -> None:

@@ -16,6 +16,7 @@ from dashboard.plain_text import literal
 from dashboard.resources import display_bytes, get_catalog
 
 FLASH_KEY = "review-flash"
+ALL_DRAFTS = 0  # the batch-run filter's "every draft" choice (run ids start at 1)
 
 
 def decide(viewer: Viewer, colorization_id: int, approve: bool, note: str) -> None:
@@ -35,16 +36,33 @@ def decide(viewer: Viewer, colorization_id: int, approve: bool, note: str) -> No
     st.rerun()
 
 
+def batch_run_filter() -> int:
+    """The batch run whose drafts to review (``ALL_DRAFTS`` for every draft); ``?batch=N`` preselects one."""
+    with get_catalog().read_session() as session:
+        runs = {run.id: f"Batch run #{run.id} · {run.started_at:%Y-%m-%d %H:%M} · {run.done} drafted" for run in db.list_batch_runs(session=session)}
+    if not runs:
+        return ALL_DRAFTS
+    options = [ALL_DRAFTS, *runs]
+    asked = st.query_params.get("batch", "")
+    index = options.index(int(asked)) if asked.isdigit() and int(asked) in runs else 0
+    labels = {ALL_DRAFTS: "Every draft", **runs}
+    return st.selectbox("Made by", options, index=index, format_func=labels.get, key="review-batch")
+
+
 def show_review(viewer: Viewer) -> None:
     if flash := st.session_state.pop(FLASH_KEY, None):
         st.success(flash)
     catalog = get_catalog()
+    run_id = batch_run_filter()
     with catalog.read_session() as session:
-        drafts = db.list_colorizations(session=session, status=db.ColorizationStatus.DRAFT)
+        if run_id == ALL_DRAFTS:
+            drafts = db.list_colorizations(session=session, status=db.ColorizationStatus.DRAFT)
+        else:
+            drafts = db.list_batch_colorizations(session=session, run_id=run_id, status=db.ColorizationStatus.DRAFT)
         queue = [(candidate_row(c), photo_row(c.photo)) for c in drafts]
         four_eyes = db.four_eyes_applies(session=session, settings=catalog.settings)
     if not queue:
-        st.info("Nothing waits for review.")
+        st.info("Nothing waits for review." if run_id == ALL_DRAFTS else f"No draft of batch run #{run_id} waits for review.")
         return
     labels = {candidate.id: f"#{candidate.id} · {photo.heading} · by {candidate.author} · {candidate.created}" for candidate, photo in queue}
     chosen = st.selectbox(f"Queue ({len(queue)} waiting)", list(labels), format_func=labels.get, key="review-choice")
@@ -65,14 +83,14 @@ def show_review(viewer: Viewer) -> None:
     if palette := candidate.hints.get("palette"):
         st.caption("Palette hints: " + ", ".join(entry["color"] for entry in palette))
 
-    own = four_eyes and candidate.author_id == viewer.id
+    own = four_eyes and candidate.author_id == viewer.id  # no Approve button that could only fail
     if own:
-        st.info("You made this candidate: another reviewer decides on it (four-eyes rule).", icon=":material/group:")
-    note = st.text_area("Review note", key=f"review-note-{candidate.id}", placeholder="What you checked, or what to change",
-                        disabled=own)  # fmt: skip
+        st.info("You made this candidate: another reviewer approves it (four-eyes rule). You may withdraw it "
+                "with Reject.", icon=":material/group:")  # fmt: skip
+    note = st.text_area("Review note", key=f"review-note-{candidate.id}", placeholder="What you checked, or what to change")
     approve_column, reject_column = st.columns(2)
-    approve = approve_column.button("Approve", type="primary", icon=":material/check:", width="stretch", disabled=own)
-    reject = reject_column.button("Reject", icon=":material/close:", width="stretch", disabled=own)
+    approve = not own and approve_column.button("Approve", type="primary", icon=":material/check:", width="stretch")
+    reject = reject_column.button("Reject", icon=":material/close:", width="stretch")
     if approve or reject:  # both buttons are drawn before deciding, so an error leaves both there
         with reported_errors("Ask another reviewer, or pick another candidate."):
             decide(viewer, candidate.id, approve, note)

@@ -27,9 +27,9 @@ def show_workspace(viewer: Viewer) -> None:
     if context is None:
         st.error(f"Photo #{photo_id} is not in the catalog. Pick one from the Catalog page.")
         return
-    preview, preview_png = panels.display_image(context)
+    preview = panels.display_image(context)
     if state.start_photo(photo_id):
-        panels.restore_draft(viewer, context, preview)
+        panels.restore_draft(viewer, context)
     photo = context.photo
     st.subheader(literal(photo.heading))
     described = (photo.date, photo.era, photo.event, photo.place)  # as typed: shown as plain text
@@ -43,14 +43,14 @@ def show_workspace(viewer: Viewer) -> None:
         panels.reference_panel(context)
         panels.global_panel(context)
     with canvas_column:
-        hints = panels.canvas_panel(preview, preview_png, tool, context)
+        hints = panels.canvas_panel(tool, context)
         st.caption(f"{len(hints['points'])} points · {len(hints['strokes'])} strokes · {len(hints['palette'])} palette colours")
         panels.autosave_draft(viewer, hints, context)
     with tools_column:
         panels.suggest_panel(preview, hints, context, tool)
     panels.run_panel(preview, hints, context, engine)
     panels.save_panel(viewer, hints, context, engine)
-    panels.candidates_panel(context, preview)
+    panels.candidates_panel(context)
 
 
 st.title("Workspace")

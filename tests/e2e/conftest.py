@@ -37,9 +37,15 @@ SERVER_START_TIMEOUT_S = 90
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything in this folder is an end-to-end test (select or skip with ``-m e2e``)."""
+    """Everything in this folder, and nothing else, is an end-to-end test (select or skip with ``-m e2e``).
+
+    (A conftest's collection hook sees every collected item, not only this folder's.) Under
+    pytest-xdist (``scripts/test.sh`` runs ``--dist loadfile``) a file's tests run in order on one
+    worker; each test file gets its own dashboard server, on a free port, with an empty catalog.
+    """
     for item in items:
-        item.add_marker(pytest.mark.e2e)
+        if Path(str(item.path)).resolve().is_relative_to(Path(__file__).resolve().parent):
+            item.add_marker(pytest.mark.e2e)
 
 
 @dataclass
@@ -51,16 +57,24 @@ class DashboardServer:
     environment: dict[str, str]
     log_path: Path
 
-    def run_cli(self, *arguments: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        """Run the ``findcolor`` command against the same catalog as the server."""
+    def run_cli(
+        self, *arguments: str, stdin: str | None = None, environment: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the ``findcolor`` command against the same catalog as the server (``environment``: more variables).
+
+        It runs without a terminal (a new session), as a script would, so a password it asks for is
+        read from ``stdin``.
+        """
         return subprocess.run(
             [sys.executable, "-m", "findcolor.cli", *arguments],
             cwd=REPO_ROOT,
-            env=self.environment,
+            env={**self.environment, **(environment or {})},
             input=stdin,
             capture_output=True,
             text=True,
             check=True,
+            timeout=120,
+            start_new_session=True,
         )
 
 
@@ -84,18 +98,18 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Pa
     pytest.fail(f"the dashboard server did not become healthy:\n{log_path.read_text()}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dashboard_environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Environment of a fresh catalog; tests may add accounts through the CLI before serving."""
+    """Environment of a fresh, empty catalog for one test file (no accounts: local single-user mode)."""
     data_dir = tmp_path_factory.mktemp("catalog")
     environment = dict(os.environ)
     environment["FINDCOLOR_DATA_DIR"] = str(data_dir)
-    environment.pop("FINDCOLOR_DATABASE_URL", None)
-    environment.pop("FINDCOLOR_STORE_DIR", None)
+    for name in ("FINDCOLOR_DATABASE_URL", "FINDCOLOR_STORE_DIR", "FINDCOLOR_STORE_URL", "FINDCOLOR_USER", "FINDCOLOR_PASSWORD"):
+        environment.pop(name, None)
     return environment
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dashboard_server(dashboard_environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -158,6 +172,7 @@ def browser_page(chromium_browser, dashboard_server: DashboardServer, request: p
 
     When the test fails, a screenshot of the page and the server log are kept in its tmp_path.
     """
+    request.node.user_properties.append(("findcolor_covered_browser", f"Chromium {chromium_browser.version}"))
     context = chromium_browser.new_context(viewport={"width": 1500, "height": 1900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)

@@ -89,6 +89,24 @@ class DashboardPage:
     def expect_text(self, text: str) -> None:
         self.page.get_by_text(text).first.wait_for(timeout=RUN_TIMEOUT_MS)
 
+    def wait_for_images(self, count: int) -> None:
+        """Wait until at least ``count`` of the page's ``st.image`` pictures have loaded."""
+        self.page.wait_for_function(
+            """count => [...document.querySelectorAll('[data-testid="stImage"] img')]
+                        .filter(img => img.complete && img.naturalWidth > 0).length >= count""",
+            arg=count,
+            timeout=RUN_TIMEOUT_MS,
+        )
+
+    # ---------------------------------------------------------------- catalog
+
+    def open_in_workspace(self, title: str) -> None:
+        """Click "Open in workspace" on the catalog card of the photo titled ``title``."""
+        opener = self.button("Open in workspace")
+        card = self.page.locator('[data-testid="stVerticalBlock"]').filter(has_text=title).filter(has=opener).last
+        self.after_run(card.get_by_role("button", name="Open in workspace", exact=True).click)
+        self.page.locator("h1", has_text="Workspace").wait_for(timeout=RUN_TIMEOUT_MS)
+
     # ---------------------------------------------------------------- session
 
     def sign_in(self, username: str, password: str, *, lands_on: str = "Catalog") -> None:
@@ -115,12 +133,23 @@ class DashboardPage:
 
     # ---------------------------------------------------------------- canvas
 
-    def canvas_origin(self) -> tuple[float, float]:
-        """Top-left of the drawing canvas in page pixels (inside the component's shadow root)."""
+    def canvas_box(self) -> dict[str, float]:
+        """The drawing canvas's box in page pixels (inside the component's shadow root), once it is ready.
+
+        A fresh canvas (a new photo, Clear, loaded hints, a column that changed width) replaces
+        the old one and reports its background to Python in a run of its own; a click before
+        that lands on a canvas being removed, or on one not yet listening, and is lost.
+        """
+        self.settle(quiet_ms=1000)
         canvas = self.page.locator("canvas.upper-canvas").first
         canvas.wait_for(timeout=RUN_TIMEOUT_MS)
         box = canvas.bounding_box()
         assert box is not None
+        return box
+
+    def canvas_origin(self) -> tuple[float, float]:
+        """Top-left of the drawing canvas in page pixels."""
+        box = self.canvas_box()
         return round(box["x"]), round(box["y"])
 
     def click_canvas(self, x: float, y: float) -> None:
