@@ -198,7 +198,8 @@ def test_a_fine_tune_starts_from_shipped_weights_and_records_them(photo_folder: 
 
     base, _ = parse_args(["--data", str(photo_folder), "--out", str(tmp_path / "base"), "--smoke"])
     train(dataclasses.replace(base, steps=4))
-    sha = export_checkpoint(tmp_path / "base" / "last.pt", tmp_path / "weights")
+    chroma = {"scale": 0.9, "split": "val", "images": 1, "min_colourfulness": 0.75}
+    sha = export_checkpoint(tmp_path / "base" / "last.pt", tmp_path / "weights", chroma_tuning=chroma)
     tune, _ = parse_args(["--data", str(photo_folder), "--out", str(tmp_path / "tune"), "--smoke", "--init-from", str(tmp_path / "weights")])
     tune = dataclasses.replace(tune, steps=3, lr=0.0, weight_decay=0.0, hint_colour_gain=2.0)  # after the smoke overrides
     train(tune)
@@ -207,8 +208,10 @@ def test_a_fine_tune_starts_from_shipped_weights_and_records_them(photo_folder: 
     assert tuned["pretrained_from"]["sha256"] == sha and tuned["pretrained_from"]["step"] == 4
     for name, parameter in build_model_parameters(tuned):
         assert torch.equal(parameter, started[name]), name  # learning rate 0: the fine-tune begins exactly there
-    export_checkpoint(tmp_path / "tune" / "last.pt", tmp_path / "tuned-weights")
-    assert json.loads((tmp_path / "tuned-weights" / "hintnet.json").read_text())["started_from"]["sha256"] == sha
+    export_checkpoint(tmp_path / "tune" / "last.pt", tmp_path / "tuned-weights", settings_from=tmp_path / "weights")
+    metadata = json.loads((tmp_path / "tuned-weights" / "hintnet.json").read_text())
+    assert metadata["started_from"]["sha256"] == sha
+    assert metadata["chroma_scale"] == 0.9 and metadata["settings_carried_over"]["from_sha256"] == sha
 
 
 def build_model_parameters(checkpoint: dict) -> list[tuple[str, torch.Tensor]]:

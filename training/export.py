@@ -17,10 +17,13 @@ from pathlib import Path
 import torch
 
 from findcolor.model import HintNetConfig, build_model
-from findcolor.network_io import WEIGHTS_DIR, save_weights
+from findcolor.network_io import WEIGHTS_DIR, WEIGHTS_NAME, save_weights
 from training.photos import list_photos
 
 log = logging.getLogger(__name__)
+
+# What a fine-tune may keep from the weights it started from (see export_checkpoint's settings_from).
+CARRIED_SETTINGS = ("chroma_scale", "chroma_tuning", "combined_blend_scales", "combined_edge_weight", "combined_decays", "blend_tuning")
 
 
 def export_checkpoint(
@@ -29,8 +32,14 @@ def export_checkpoint(
     *,
     blend_tuning: dict | None = None,
     chroma_tuning: dict | None = None,
+    settings_from: Path | None = None,
 ) -> str:
-    """Write the shipped weight files from a checkpoint; returns the weights' SHA-256."""
+    """Write the shipped weight files from a checkpoint; returns the weights' SHA-256.
+
+    ``settings_from``: a weights folder whose chroma scale and combined-engine blend settings
+    are carried over unchanged (a fine-tune of those weights keeps them unless re-tuned); the
+    metadata says where they came from. Explicit tunings given here take precedence.
+    """
     checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
     model = build_model(HintNetConfig.from_dict(checkpoint["model_config"]))
     model.load_state_dict(checkpoint["model"])
@@ -50,6 +59,11 @@ def export_checkpoint(
             "train_photos": sum(p.split == "train" for p in photos),
         },
     }
+    if settings_from is not None:
+        source = json.loads((settings_from / f"{WEIGHTS_NAME}.json").read_text())
+        carried = [key for key in CARRIED_SETTINGS if key in source]
+        metadata.update({key: source[key] for key in carried})
+        metadata["settings_carried_over"] = {"from_sha256": source.get("sha256"), "keys": carried}
     if chroma_tuning:
         metadata["chroma_scale"] = float(chroma_tuning["scale"])
         metadata["chroma_tuning"] = {"split": chroma_tuning["split"], "images": chroma_tuning["images"], "min_colourfulness": chroma_tuning["min_colourfulness"]}
@@ -67,11 +81,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="weights folder (default: the package's)")
     parser.add_argument("--blend-tuning", type=Path, default=None, help="blend_tuning_val.json from training.evaluate --tune-blend")
     parser.add_argument("--chroma-tuning", type=Path, default=None, help="chroma_tuning_val.json from training.evaluate --tune-chroma")
+    parser.add_argument("--settings-from", type=Path, default=None, help="weights folder whose chroma and blend settings to keep (a fine-tune)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     tuning = json.loads(args.blend_tuning.read_text()) if args.blend_tuning else None
     chroma = json.loads(args.chroma_tuning.read_text()) if args.chroma_tuning else None
-    sha = export_checkpoint(args.checkpoint, args.out, blend_tuning=tuning, chroma_tuning=chroma)
+    sha = export_checkpoint(args.checkpoint, args.out, blend_tuning=tuning, chroma_tuning=chroma, settings_from=args.settings_from)
     log.info("wrote %s (sha256 %s)", args.out, sha)
     log.info(json.dumps({"sha256": sha}))
 
