@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import Locator
 
 import db
 from conftest import REPO_ROOT, DashboardServer
@@ -43,6 +45,7 @@ SAMPLE_POINTS = [
     ((30, 160), "#7a0e17"),  # red stripe of the flag
     ((10, 100), "#201147"),  # the flag's blue canton
     ((320, 330), "#d35a33"),  # orange launch and entry suit
+    ((330, 150), "#ddd0ca"),  # the backdrop, near gray
 ]
 SAMPLE_STROKE = ([(55, 320), (60, 380), (70, 440), (80, 490)], "#ea815b")  # down the left sleeve
 NOTE = "Suit, skin and flag colours measured on NASA's colour original of this portrait."
@@ -62,11 +65,10 @@ def test_a_newcomer_loads_the_sample_paints_runs_saves_has_it_reviewed_and_expor
     app.expect_text("5 photos match")
     app.wait_for_images(5)
     if WRITE_SCREENSHOTS:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        browser_page.screenshot(path=str(SCREENSHOTS / "catalog.png"), clip={"x": 0, "y": 0, "width": 1500, "height": 1000})
+        write_screenshot(app, "catalog.png", down_to=app.button("Open in workspace"), margin=32)
     app.open_in_workspace(SAMPLE_TITLE)
 
-    # Paint four points and one stroke with the mouse; the canvas reports them to Python. The canvas
+    # Paint five points and one stroke with the mouse; the canvas reports them to Python. The canvas
     # is as wide as its column, so the scan's pixels are scaled to it.
     scale = app.canvas_box()["width"] / 512
     for (x, y), color in SAMPLE_POINTS:
@@ -76,14 +78,13 @@ def test_a_newcomer_loads_the_sample_paints_runs_saves_has_it_reviewed_and_expor
     app.pick_color("Colour", color)
     app.after_run(browser_page.get_by_text("Stroke", exact=True).click)
     app.drag_on_canvas([(x * scale, y * scale) for x, y in stroke])
-    app.expect_text("4 points · 1 strokes")
+    app.expect_text("5 points · 1 strokes")
 
     # Run the preview; then save a candidate with its provenance note.
     app.click("Run")
     app.expect_text("rendered in")
     if WRITE_SCREENSHOTS:
-        app.wait_for_images(1)
-        browser_page.screenshot(path=str(SCREENSHOTS / "workspace.png"), full_page=True)
+        write_screenshot(app, "workspace.png", down_to=browser_page.get_by_text("Colorized preview", exact=True), margin=24)
     app.fill_in_form("Basis for these colours (required)", NOTE)
     app.click("Save candidate")
     app.expect_text("Saved candidate #1")
@@ -91,10 +92,10 @@ def test_a_newcomer_loads_the_sample_paints_runs_saves_has_it_reviewed_and_expor
     app.click("Clear")
     app.expect_text("0 points · 0 strokes")
     app.click("Load these hints")
-    app.expect_text("4 points · 1 strokes")
+    app.expect_text("5 points · 1 strokes")
 
     # Four-eyes needs a second person: the README's user commands, as written, end single-user mode.
-    admin, reviewer = create_readme_accounts(dashboard_server)
+    _admin, reviewer = create_readme_accounts(dashboard_server)
     app.open("review")  # from now on the dashboard asks everyone to sign in
     assert app.title() == "Find Color"
     app.sign_in(reviewer, account_password(1), lands_on="Review")
@@ -111,6 +112,26 @@ def test_a_newcomer_loads_the_sample_paints_runs_saves_has_it_reviewed_and_expor
     bag = zipfile.ZipFile(io.BytesIO(Path(download_info.value.path()).read_bytes()))
     check_bag(bag, SAMPLE_FILE, size=(512, 512))
     assert "released into the public domain" in bag_metadata(bag), "the sample's licence travels with it"
+
+
+def write_screenshot(app: DashboardPage, name: str, *, down_to: Locator, margin: int) -> None:
+    """Write ``docs/screenshots/<name>`` for the README: the window's width, from the top down to
+    ``margin`` pixels below the lowest element ``down_to`` matches (the window is made tall enough
+    for it, then restored)."""
+    app.wait_for_images(1)
+    app.settle()  # every element drawn (placeholders replaced)
+    window = app.page.viewport_size
+    assert window is not None
+    app.page.mouse.move(window["width"] - 8, 400)  # over the empty right margin: no hover decorations
+    app.page.evaluate("() => document.activeElement?.blur()")  # no focus ring on the last button pressed
+    boxes = [element.bounding_box() for element in down_to.all()]
+    height = math.ceil(max(box["y"] + box["height"] for box in boxes if box is not None)) + margin
+    if height > window["height"]:  # the app scrolls inside its own pane: a full-page shot stops at the window
+        app.page.set_viewport_size({"width": window["width"], "height": height})
+        app.settle()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    app.page.screenshot(path=str(SCREENSHOTS / name), clip={"x": 0, "y": 0, "width": window["width"], "height": height})
+    app.page.set_viewport_size(window)
 
 
 def account_password(number: int) -> str:
