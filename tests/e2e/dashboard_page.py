@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 RUN_TIMEOUT_MS = 120_000  # a full-resolution render on a busy 2-core machine
 
@@ -155,6 +156,23 @@ class DashboardPage:
     def click_canvas(self, x: float, y: float) -> None:
         left, top = self.canvas_origin()
         self.after_run(lambda: self.page.mouse.click(left + x, top + y))
+
+    def paint_point(self, x: float, y: float, expected: str, attempts: int = 3) -> None:
+        """Click a point hint at (x, y) on the canvas until the page shows ``expected`` (its hint count).
+
+        On a loaded machine a fresh canvas can still be replaced (its background report, a column
+        width that arrived late) after ``canvas_box`` saw the page quiet, and a click on the
+        canvas being replaced is lost. Clicking again on the canvas now on the page is what a
+        curator does; a spot that cannot be painted still fails every attempt.
+        """
+        for _ in range(attempts):
+            self.click_canvas(x, y)
+            try:
+                self.page.get_by_text(expected).first.wait_for(timeout=20_000)
+                return
+            except PlaywrightTimeoutError:
+                continue
+        raise AssertionError(f"{attempts} clicks at ({x:.0f}, {y:.0f}) on the canvas did not give {expected!r}")
 
     def drag_on_canvas(self, points: Sequence[tuple[float, float]]) -> None:
         left, top = self.canvas_origin()

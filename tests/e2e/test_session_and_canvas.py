@@ -92,8 +92,7 @@ def test_the_whole_photo_is_on_screen_and_paintable(
     assert box["x"] + box["width"] >= column_right - 12, (box, column_right)  # scaled to it, not a fixed size
     assert box["x"] + box["width"] <= window_width
     app.click("Clear")
-    app.click_canvas(box["width"] - 4, box["height"] / 2)  # the far right edge of the scan can be painted
-    app.expect_text("1 points · 0 strokes")
+    app.paint_point(box["width"] - 4, box["height"] / 2, "1 points · 0 strokes")  # the far right edge of the scan can be painted
     ((x, y),) = [(point["x"], point["y"]) for point in draft_points(dashboard_server, landscape_photo, app)]
     assert x > 1600 * (1 - 10 / box["width"]) and abs(y - 500) < 10, (x, y)  # in the scan's own pixels
     app.click("Clear")
