@@ -13,5 +13,5 @@ scripts/setup.sh requirements-dev.txt
 # each worker has its own databases, data folders and ports). FINDCOLOR_TEST_WORKERS=0: one process.
 # Screenshots for the README only with FINDCOLOR_SCREENSHOTS=1 (the committed ones are left alone).
 workers="${FINDCOLOR_TEST_WORKERS:-2}"
-echo "Running the test suite with $workers worker(s): about 7 minutes on 2 cores, PostgreSQL and the browser tests included."
+echo "Running the test suite with $workers worker(s): 3-4 minutes on 2 idle cores (up to ~9 on a loaded machine), PostgreSQL and the browser tests included."
 exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
