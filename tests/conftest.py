@@ -325,3 +325,19 @@ def make_colorized():  # type: ignore[no-untyped-def]
         return _png_bytes(array, "RGB")
 
     return make
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, settings: db.Settings) -> db.Settings:
+    """The ``findcolor`` command pointed at the test catalog, with no account or password from the
+    developer's environment and no terminal to ask one on (a prompt fails as it would in a script)."""
+    monkeypatch.setenv("FINDCOLOR_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("FINDCOLOR_DATABASE_URL", settings.database_url)
+    monkeypatch.delenv("FINDCOLOR_USER", raising=False)
+    monkeypatch.delenv("FINDCOLOR_PASSWORD", raising=False)
+    monkeypatch.setattr("getpass.getpass", _no_terminal)
+    return settings
+
+
+def _no_terminal(prompt: str = "") -> str:
+    raise EOFError  # as getpass does with no terminal to ask on

@@ -123,3 +123,18 @@ def assert_clean(app: AppTest) -> None:
     """No uncaught exception and no error box on the page."""
     assert not app.exception, [e.value for e in app.exception]
     assert not app.error, errors(app)
+
+
+def approve_as_local_curator(catalog: db.Catalog, candidate: int) -> None:
+    """Approve a draft in single-user mode (the export page shows approved work only)."""
+    with catalog.session() as session:
+        db.approve_colorization(
+            session=session, settings=catalog.settings, actor=db.get_local_user(session=session),
+            colorization_id=candidate, note="ok",
+        )  # fmt: skip
+
+
+def build_bag(app: AppTest) -> AppTest:
+    """Click the export page's "Build the bag" and run the script."""
+    next(b for b in app.button if b.label == "Build the bag").click().run()
+    return app

@@ -88,15 +88,6 @@ def test_colorize_says_what_it_wrote_and_respects_the_umask(gray_scan: Path, cap
     assert str(output) in out and "96x96" in out and "MB" in out
 
 
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, settings: db.Settings) -> db.Settings:
-    monkeypatch.setenv("FINDCOLOR_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("FINDCOLOR_DATABASE_URL", settings.database_url)
-    monkeypatch.delenv("FINDCOLOR_USER", raising=False)
-    monkeypatch.delenv("FINDCOLOR_PASSWORD", raising=False)
-    return settings
-
-
 def test_sample_loads_the_collection_once(cli_env: db.Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sample"]) == 0
     out = capsys.readouterr().out

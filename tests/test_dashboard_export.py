@@ -9,34 +9,21 @@ from pathlib import Path
 import pytest
 
 import db
-from dashboard_support import add_candidate, add_photo, assert_clean, errors, open_test_catalog, start_app
+from dashboard_support import add_candidate, add_photo, approve_as_local_curator, assert_clean, build_bag, errors, open_test_catalog, start_app
 
 EXPORT = "views/export.py"
-
-
-def approve(catalog: db.Catalog, candidate: int) -> None:
-    with catalog.session() as session:
-        db.approve_colorization(
-            session=session, settings=catalog.settings, actor=db.get_local_user(session=session),
-            colorization_id=candidate, note="ok",
-        )  # fmt: skip
-
-
-def build(app):  # type: ignore[no-untyped-def]
-    next(b for b in app.button if b.label == "Build the bag").click().run()
-    return app
 
 
 def test_the_bag_holds_the_approved_work_of_the_chosen_era(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     catalog = open_test_catalog(tmp_path, monkeypatch)
     war = add_photo(catalog, shift=1, title="Harbour", era="Korean War")
     occupation = add_photo(catalog, shift=2, title="School", era="Japanese occupation")
-    approve(catalog, add_candidate(catalog, war))
-    approve(catalog, add_candidate(catalog, occupation))
+    approve_as_local_curator(catalog, add_candidate(catalog, war))
+    approve_as_local_curator(catalog, add_candidate(catalog, occupation))
     add_candidate(catalog, add_photo(catalog, shift=3, era="Korean War"))  # a draft: never exported
     app = start_app(EXPORT)
     app.selectbox(key="export-era").select("Korean War").run()
-    build(app)
+    build_bag(app)
     assert_clean(app)
     assert app.success[0].value.startswith("1 approved colorizations")
     assert app.get("download_button")
@@ -50,7 +37,7 @@ def test_the_bag_holds_the_approved_work_of_the_chosen_era(tmp_path: Path, monke
 def test_with_nothing_approved_the_page_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     catalog = open_test_catalog(tmp_path, monkeypatch)
     add_candidate(catalog, add_photo(catalog))  # a draft only
-    app = build(start_app(EXPORT))
+    app = build_bag(start_app(EXPORT))
     assert not app.exception
     assert errors(app) == [
         "Nothing to export: no approved colorizations. "
@@ -61,10 +48,10 @@ def test_with_nothing_approved_the_page_says_what_to_do(tmp_path: Path, monkeypa
 
 def test_a_dashboard_export_is_audited_with_its_filters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     catalog = open_test_catalog(tmp_path, monkeypatch)
-    approve(catalog, add_candidate(catalog, add_photo(catalog, shift=1, era="Korean War")))
+    approve_as_local_curator(catalog, add_candidate(catalog, add_photo(catalog, shift=1, era="Korean War")))
     app = start_app(EXPORT)
     app.selectbox(key="export-era").select("Korean War").run()
-    build(app)
+    build_bag(app)
     assert_clean(app)
     with catalog.read_session() as session:
         (event,) = db.list_audit_events(session=session, entity_type="export")

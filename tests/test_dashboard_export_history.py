@@ -10,35 +10,22 @@ from pathlib import Path
 import pytest
 
 import db
-from dashboard_support import add_candidate, add_photo, assert_clean, open_test_catalog, start_app
+from dashboard_support import add_candidate, add_photo, approve_as_local_curator, assert_clean, build_bag, open_test_catalog, start_app
 from db.credentials import create_local_authority, read_credentials
 
 EXPORT = "views/export.py"
-
-
-def _approve(catalog: db.Catalog, candidate: int) -> None:
-    with catalog.session() as session:
-        db.approve_colorization(
-            session=session, settings=catalog.settings, actor=db.get_local_user(session=session),
-            colorization_id=candidate, note="ok",
-        )  # fmt: skip
-
-
-def _build(app):  # type: ignore[no-untyped-def]
-    next(b for b in app.button if b.label == "Build the bag").click().run()
-    return app
 
 
 def test_built_bags_are_recorded_and_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     catalog = open_test_catalog(tmp_path, monkeypatch)
     monkeypatch.delenv("FINDCOLOR_C2PA_CERT", raising=False)
     monkeypatch.delenv("FINDCOLOR_C2PA_KEY", raising=False)
-    _approve(catalog, add_candidate(catalog, add_photo(catalog, shift=1, title="Harbour", era="Korean War")))
+    approve_as_local_curator(catalog, add_candidate(catalog, add_photo(catalog, shift=1, title="Harbour", era="Korean War")))
     app = start_app(EXPORT)
     assert_clean(app)
     assert any(caption.value == "No exports yet." for caption in app.caption)
     app.selectbox(key="export-era").select("Korean War").run()
-    _build(app)
+    build_bag(app)
     assert_clean(app)
     assert "no C2PA content credentials added" in app.success[0].value
     _, data, _ = app.session_state["export-bag"]
@@ -57,8 +44,8 @@ def test_bags_are_signed_when_the_server_has_credentials(tmp_path: Path, monkeyp
     monkeypatch.setenv("FINDCOLOR_C2PA_CERT", str(authority.signer_certificate))
     monkeypatch.setenv("FINDCOLOR_C2PA_KEY", str(authority.signer_key))
     catalog = open_test_catalog(tmp_path, monkeypatch)
-    _approve(catalog, add_candidate(catalog, add_photo(catalog, shift=2, title="School")))
-    app = _build(start_app(EXPORT))
+    approve_as_local_curator(catalog, add_candidate(catalog, add_photo(catalog, shift=2, title="School")))
+    app = build_bag(start_app(EXPORT))
     assert_clean(app)
     assert "signed by" in app.success[0].value
     _, data, _ = app.session_state["export-bag"]

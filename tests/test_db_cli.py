@@ -15,20 +15,6 @@ import db
 from findcolor.cli import main
 
 
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, settings: db.Settings) -> db.Settings:
-    monkeypatch.setenv("FINDCOLOR_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("FINDCOLOR_DATABASE_URL", settings.database_url)
-    monkeypatch.delenv("FINDCOLOR_USER", raising=False)
-    monkeypatch.delenv("FINDCOLOR_PASSWORD", raising=False)
-    monkeypatch.setattr("getpass.getpass", _no_terminal)
-    return settings
-
-
-def _no_terminal(prompt: str = "") -> str:
-    raise EOFError  # as getpass does with no terminal to ask on
-
-
 def test_import_verify_export(cli_env: db.Settings, tmp_path: Path, make_scan, make_colorized, capsys) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "scans"
     folder.mkdir()
