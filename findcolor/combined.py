@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import torch
 from scipy import ndimage
 
 from findcolor.errors import EngineError
@@ -21,10 +22,34 @@ from findcolor.network_io import WEIGHTS_DIR, WEIGHTS_NAME, WORKING_SIDE, load_w
 from findcolor.propagation import MIN_HALF_RESOLUTION_SIDE, coarsen_problem, propagate_fast, upsample_2x
 
 DEFAULT_BLEND_SCALE = 64.0  # distance scale (pixels) when the weights' metadata carries no tuned value
+OBJECT_FEATURE_COMPONENTS = 8  # principal directions of the decoder features kept for the affinities
+
+
+def object_features(features: np.ndarray, components: int = OBJECT_FEATURE_COMPONENTS) -> np.ndarray:
+    """The network's decoder features (h, w, C) projected on this image's ``components`` principal
+    directions: what tells the image's objects apart, without the channels that only carry noise.
+
+    Levin's affinities see lightness only, so a hint spreads as far onto a gray wall as onto the
+    gray coat of the same tone; the features the network groups pixels by (its region layers
+    read them) know the coat from the wall. Exact SVD of the C x C covariance (C = 64 at 1/8
+    resolution): deterministic, ~2 ms. It runs in torch: right after the network, NumPy's
+    LAPACK took 60-90 ms for the same 64 x 64 decomposition, its threads competing with
+    torch's. Signs do not matter: only distances between features are used.
+    """
+    flat = torch.from_numpy(features.reshape(-1, features.shape[-1]).astype(np.float64))
+    flat = flat - flat.mean(dim=0)
+    directions = torch.linalg.svd(flat.T @ flat).U  # columns by decreasing variance
+    return (flat @ directions[:, :components]).numpy().reshape(*features.shape[:2], -1)
 
 
 def propagation_estimates(
-    lightness: np.ndarray, network_ab: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, decay: float = 0.0
+    lightness: np.ndarray,
+    network_ab: np.ndarray,
+    hint_ab: np.ndarray,
+    hint_mask: np.ndarray,
+    decay: float = 0.0,
+    features: np.ndarray | None = None,
+    feature_bandwidth: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(classical, corrected): two chroma estimates, both exact on hinted pixels.
 
@@ -41,9 +66,18 @@ def propagation_estimates(
     boundary value is constant): one stroke on a coat shifts the colour of the whole photo.
     A small pull fixes that with one or two hints (+0.3 dB at 1 point, +0.4 dB at 1 stroke on
     the validation photos) and costs accuracy with many, so it is tuned per hint count.
+    ``features`` (:func:`object_features`) with ``feature_bandwidth`` > 0 make both spreads
+    stop where the network sees another object, not only at lightness edges.
     """
     residual = np.where(hint_mask[..., None], hint_ab - network_ab, 0.0).astype(np.float32)
-    solved = propagate_fast(lightness, np.concatenate([hint_ab, residual], axis=-1), hint_mask, decay=decay or None)
+    solved = propagate_fast(
+        lightness,
+        np.concatenate([hint_ab, residual], axis=-1),
+        hint_mask,
+        decay=decay or None,
+        features=features,
+        feature_bandwidth=feature_bandwidth,
+    )
     return solved[..., :2], network_ab + solved[..., 2:]
 
 
@@ -81,14 +115,18 @@ def fuse_with_propagation(
     scale: float,
     edge_weight: float = 0.0,
     decay: float = 0.0,
+    features: np.ndarray | None = None,
+    feature_bandwidth: float = 0.0,
 ) -> np.ndarray:
-    """The combined engine's chroma: :func:`propagation_estimates` (with ``decay``) blended by
-    :func:`blend_by_distance` over the :func:`hint_distance` with ``edge_weight``.
+    """The combined engine's chroma: :func:`propagation_estimates` (with ``decay``, and the
+    object ``features`` at ``feature_bandwidth``) blended by :func:`blend_by_distance` over the
+    :func:`hint_distance` with ``edge_weight``.
 
-    The scale and decay (per number of hints) and the edge weight are tuned on the validation
-    split (``training.evaluate --tune-blend``). Hinted pixels come out exactly as hinted.
+    The scale and decay (per number of hints), the edge weight and the feature bandwidth are
+    tuned on the validation split (``training.evaluate --tune-blend``). Hinted pixels come out
+    exactly as hinted.
     """
-    classical, corrected = propagation_estimates(lightness, network_ab, hint_ab, hint_mask, decay)
+    classical, corrected = propagation_estimates(lightness, network_ab, hint_ab, hint_mask, decay, features, feature_bandwidth)
     fused = blend_by_distance(classical, corrected, hint_distance(lightness, hint_mask, edge_weight), scale)
     fused[hint_mask] = hint_ab[hint_mask]
     return fused
@@ -107,7 +145,10 @@ class CombinedEngine:
     the image (``combined_edge_weight``, tuned with the scales; 0 = straight-line distance,
     the behaviour of weights that carry no such value), so a hint is near only on its own
     side of an edge. The pull of the spread fields towards zero is tuned per hint count too
-    (``combined_decays``; absent = none).
+    (``combined_decays``; absent = none). With ``combined_feature_bandwidth`` > 0 the spreads
+    also follow the network's own features (:func:`object_features`), so a hint fills its
+    object and stops at the next one even where both have the same gray (absent = lightness
+    only, as v1 and the first v2 weights were tuned).
     """
 
     name = "auto"
@@ -125,6 +166,7 @@ class CombinedEngine:
                 self.schedule = {1: DEFAULT_BLEND_SCALE}
             self.decays = {int(k): float(v) for k, v in (metadata.get("combined_decays") or {}).items()}
             self.edge_weight = float(metadata.get("combined_edge_weight", 0.0) if edge_weight is None else edge_weight)
+            self.feature_bandwidth = float(metadata.get("combined_feature_bandwidth", 0.0))
         except (AttributeError, TypeError, ValueError) as error:  # a hand-edited or damaged hintnet.json
             raise EngineError(f"the combined engine's settings in {directory}/{WEIGHTS_NAME}.json are unreadable: {error}") from None
         described = ",".join(f"{k}:{v:g}" for k, v in sorted(self.schedule.items()))
@@ -133,6 +175,8 @@ class CombinedEngine:
             self.version += f"/edge={self.edge_weight:g}"
         if any(self.decays.values()):
             self.version += "/decay=" + ",".join(f"{k}:{v:g}" for k, v in sorted(self.decays.items()))
+        if self.feature_bandwidth > 0.0:
+            self.version += f"/features={self.feature_bandwidth:g}"
 
     @staticmethod
     def _hint_count(hint_mask: np.ndarray) -> int:
@@ -160,17 +204,20 @@ class CombinedEngine:
         return self._decay_at(self._hint_count(hint_mask))
 
     def predict_ab(self, lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, hints: Hints) -> np.ndarray:
-        network_ab = run_network(self.weights, lightness, hint_ab, hint_mask, hints)["ab"]
+        with_features = self.feature_bandwidth > 0.0 and bool(hint_mask.any())
+        network = run_network(self.weights, lightness, hint_ab, hint_mask, hints, with_features=with_features)
         if not hint_mask.any():
-            return network_ab
+            return network["ab"]
         count = self._hint_count(hint_mask)  # labelled once for both schedules
         return fuse_with_propagation(
             lightness,
-            network_ab,
+            network["ab"],
             hint_ab,
             hint_mask,
             self._scale_at(count),
             edge_weight=self.edge_weight,
             decay=self._decay_at(count),
+            features=object_features(network["features"]) if with_features else None,
+            feature_bandwidth=self.feature_bandwidth,
         )
 

@@ -443,6 +443,7 @@ class HintNet(nn.Module):
         global_hints: torch.Tensor,  # (B, config.global_dim), see global_hint_vector
         *,
         with_bins: bool = True,
+        with_features: bool = False,
     ) -> dict[str, torch.Tensor]:
         hints = self.hint_pyramid(hint_ab, hint_mask)  # levels at 1/2 ... 1/32
         local = torch.cat([hint_ab / AB_NORM, hint_mask], dim=1)
@@ -463,6 +464,8 @@ class HintNet(nn.Module):
         out = {"ab": ab}
         if with_bins:
             out["bin_logits"] = self.bin_head(d8)  # (B, num_bins, H/8, W/8)
+        if with_features:
+            out["features"] = d8  # (B, decoder_widths[2], H/8, W/8): what the region layers group pixels by
         return out
 
 

@@ -135,9 +135,12 @@ def run_network(
     *,
     with_bins: bool = False,
     with_calibration: bool = True,
+    with_features: bool = False,
 ) -> dict[str, np.ndarray]:
     """The network on one image: ``ab`` (h, w, 2) and, with ``with_bins``, ``bin_logits``
-    (Q, h', w') over the padded image (:func:`padded_shape`) at the bin head's resolution.
+    (Q, h', w') over the padded image (:func:`padded_shape`) at the bin head's resolution;
+    with ``with_features`` (v2 networks), ``features`` (ceil(h/8), ceil(w/8), C): the decoder's
+    features at 1/8 over the image itself.
     ``ab`` is multiplied by the weights' tuned :func:`chroma_scale` unless ``with_calibration``
     is off (tuning measures the raw network)."""
     h, w = lightness.shape
@@ -158,9 +161,14 @@ def run_network(
             torch.from_numpy(mask)[None, None].contiguous(memory_format=channels_last),
             torch.from_numpy(global_hints_of(hints, weights.config))[None],
             with_bins=with_bins,
+            **({"with_features": True} if with_features else {}),
         )
     ab = out["ab"][0, :, :h, :w].permute(1, 2, 0).numpy().astype(np.float32)
     result = {"ab": ab * chroma_scale(weights) if with_calibration else ab}
     if with_bins:
         result["bin_logits"] = out["bin_logits"][0].numpy()
+    if with_features:
+        features = out["features"][0]
+        stride = light.shape[0] // features.shape[1]
+        result["features"] = features[:, : -(-h // stride), : -(-w // stride)].permute(1, 2, 0).float().numpy()
     return result

@@ -49,35 +49,46 @@ def _local_variance(y: np.ndarray) -> np.ndarray:
     return stack.var(axis=0)
 
 
-def affinity_laplacian(lightness: np.ndarray) -> sp.csr_matrix:
+def affinity_laplacian(lightness: np.ndarray, features: np.ndarray | None = None, feature_bandwidth: float = 0.0) -> sp.csr_matrix:
     """Graph Laplacian ``D - W`` of the 8-connected pixel grid weighted by lightness similarity.
 
     ``lightness`` is CIELAB L (0..100) of shape (h, w); returns an (h*w, h*w) CSR matrix.
+    With ``features`` (h, w, C) and ``feature_bandwidth`` > 0, each weight is also multiplied
+    by ``exp(-|f_r - f_s|^2 / (feature_bandwidth * mean |f_r - f_s|^2))``: neighbours that the
+    features tell apart (two objects of the same gray) are weakly connected. The bandwidth is
+    relative to the image's own mean feature step, so it means the same on every photo.
     """
     y = np.asarray(lightness, dtype=np.float64) / 100.0
     h, w = y.shape
     variance = _local_variance(y)
     index = pixel_index(h, w)
-    rows, cols, weights = [], [], []
+    use_features = features is not None and feature_bandwidth > 0.0
+    rows, cols, weights, feature_steps = [], [], [], []
     for _, source, target in neighbour_windows(h, w):
         diff = y[source] - y[target]
         # Levin et al. use 0.6 x the window variance of r; the symmetric form takes the mean of r's and s's
         # (not their sum, which doubles sigma^2 and lets colour bleed ~40x more across strong edges)
         sigma2 = np.maximum(0.6 * 0.5 * (variance[source] + variance[target]), _MIN_SIGMA2)
-        weights.append(np.exp(-(diff * diff) / sigma2).ravel() + _MIN_WEIGHT)
+        weights.append(np.exp(-(diff * diff) / sigma2).ravel())
+        if use_features:
+            feature_steps.append(np.square(features[source] - features[target]).sum(axis=-1).ravel())
         rows.append(index[source].ravel())
         cols.append(index[target].ravel())
     r = np.concatenate(rows)
     c = np.concatenate(cols)
     v = np.concatenate(weights)
+    if use_features:
+        steps = np.concatenate(feature_steps)
+        v *= np.exp(-steps / max(feature_bandwidth * float(steps.mean()), 1e-12))
+    v += _MIN_WEIGHT
     adjacency = sp.coo_matrix((np.concatenate([v, v]), (np.concatenate([r, c]), np.concatenate([c, r]))), shape=(h * w, h * w))
     adjacency = adjacency.tocsr()
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     return (sp.diags(degree) - adjacency).tocsr()
 
 
-def _coarsen(lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, prior_ab: np.ndarray | None):
-    """Halve the resolution: mean lightness and prior; a coarse pixel is hinted if any of its 2x2 block is."""
+def _coarsen(lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, prior_ab: np.ndarray | None, features: np.ndarray | None = None):
+    """Halve the resolution: mean lightness, prior and features; a coarse pixel is hinted if any of its 2x2 block is."""
     h, w = lightness.shape
     h2, w2 = (h + 1) // 2, (w + 1) // 2
 
@@ -95,7 +106,8 @@ def _coarsen(lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, 
     ab = np.zeros_like(summed)
     ab[mask] = summed[mask] / weights[mask][:, None]
     prior = blocks(prior_ab).mean(axis=(1, 3)) if prior_ab is not None else None
-    return light, ab, mask, prior
+    coarse_features = blocks(features).mean(axis=(1, 3)) if features is not None else None
+    return light, ab, mask, prior, coarse_features
 
 
 def coarsen_problem(
@@ -103,7 +115,7 @@ def coarsen_problem(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The same propagation problem at half resolution (the multigrid's coarsening rule):
     mean lightness; a coarse pixel is hinted if any of its 2x2 block is, with their mean chroma."""
-    light, ab, mask, _ = _coarsen(np.asarray(lightness, dtype=np.float64), np.asarray(hint_ab, dtype=np.float64), np.asarray(hint_mask, dtype=bool), None)
+    light, ab, mask, _, _ = _coarsen(np.asarray(lightness, dtype=np.float64), np.asarray(hint_ab, dtype=np.float64), np.asarray(hint_mask, dtype=bool), None)
     return light, ab, mask
 
 
@@ -115,11 +127,11 @@ def upsample_2x(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return up[0, :, : shape[0], : shape[1]].permute(1, 2, 0).numpy().astype(np.float64)
 
 
-def _system(lightness, hint_ab, hint_mask, prior_ab, prior_weight):
+def _system(lightness, hint_ab, hint_mask, prior_ab, prior_weight, features=None, feature_bandwidth=0.0):
     """The eliminated SPD system ``A x = b`` over the unhinted pixels (both chroma channels as columns)."""
     known = hint_mask.ravel()
     unknown = ~known
-    laplacian = affinity_laplacian(lightness)
+    laplacian = affinity_laplacian(lightness, features, feature_bandwidth)
     system = laplacian[unknown][:, unknown]
     channels = hint_ab.shape[-1]  # 2 (a, b); more when several fields share one solve
     rhs = np.zeros((int(unknown.sum()), channels))
@@ -168,12 +180,16 @@ def propagate(
     *,
     prior_ab: np.ndarray | None = None,
     prior_weight: float = 1e-3,
+    features: np.ndarray | None = None,
+    feature_bandwidth: float = 0.0,
 ) -> np.ndarray:
     """Spread hinted chroma along lightness edges; hinted pixels keep their chroma exactly.
 
     ``lightness`` (h, w) CIELAB L, ``hint_ab`` (h, w, 2), ``hint_mask`` (h, w) bool,
-    optional ``prior_ab`` (h, w, 2) pulled towards with ``prior_weight`` per pixel.
-    Without hints and without a prior there is nothing to spread: the result is gray (ab = 0).
+    optional ``prior_ab`` (h, w, 2) pulled towards with ``prior_weight`` per pixel, optional
+    ``features`` (h, w, C) that also weaken the links between dissimilar neighbours
+    (:func:`affinity_laplacian`). Without hints and without a prior there is nothing to
+    spread: the result is gray (ab = 0).
 
     Solved coarse to fine (cascadic multigrid): an exact sparse solve on a small pyramid
     level, then, at each finer level, the upsampled solution is refined by a few
@@ -186,24 +202,29 @@ def propagate(
     prior = None if prior_ab is None else np.asarray(prior_ab, dtype=np.float64)
     if prior is None and not hint_mask.any():
         return np.zeros((*lightness.shape, hint_ab.shape[-1]), dtype=np.float32)
-    return _solve_level(lightness, hint_ab, hint_mask, prior, prior_weight).astype(np.float32)
+    if feature_bandwidth <= 0.0:
+        features = None
+    elif features is not None:
+        features = np.asarray(features, dtype=np.float64)
+    return _solve_level(lightness, hint_ab, hint_mask, prior, prior_weight, features, feature_bandwidth).astype(np.float32)
 
 
-def _solve_level(lightness, hint_ab, hint_mask, prior, prior_weight) -> np.ndarray:
+def _solve_level(lightness, hint_ab, hint_mask, prior, prior_weight, features=None, feature_bandwidth=0.0) -> np.ndarray:
     h, w = lightness.shape
     result = np.where(hint_mask[..., None], hint_ab, 0.0)
     if hint_mask.all():
         return result
     if h * w <= _DIRECT_SOLVE_PIXELS or min(h, w) < 8:
-        system, rhs, unknown = _system(lightness, hint_ab, hint_mask, prior, prior_weight)
+        system, rhs, unknown = _system(lightness, hint_ab, hint_mask, prior, prior_weight, features, feature_bandwidth)
         # symmetric positive definite: a symmetric ordering and no pivoting (~25 % faster, same solution)
         solution = spla.splu(system.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True}).solve(rhs)
     else:
         # Smoothness sums over edges and the prior over pixels: a level with 4x fewer pixels
         # needs a 4x larger prior weight for the same balance.
-        coarse = _solve_level(*_coarsen(lightness, hint_ab, hint_mask, prior), prior_weight * 4.0)
+        light_c, ab_c, mask_c, prior_c, features_c = _coarsen(lightness, hint_ab, hint_mask, prior, features)
+        coarse = _solve_level(light_c, ab_c, mask_c, prior_c, prior_weight * 4.0, features_c, feature_bandwidth)
         guess = upsample_2x(coarse, (h, w))
-        system, rhs, unknown = _system(lightness, hint_ab, hint_mask, prior, prior_weight)
+        system, rhs, unknown = _system(lightness, hint_ab, hint_mask, prior, prior_weight, features, feature_bandwidth)
         solution = _conjugate_gradients(system, rhs, guess.reshape(-1, hint_ab.shape[-1])[unknown], _REFINE_ITERATIONS)
     result.reshape(-1, hint_ab.shape[-1])[unknown] = solution
     return result
@@ -215,6 +236,8 @@ def propagate_fast(
     hint_mask: np.ndarray,
     *,
     decay: float | None = None,
+    features: np.ndarray | None = None,
+    feature_bandwidth: float = 0.0,
 ) -> np.ndarray:
     """:func:`propagate` solved at half resolution, then guided-upsampled with ``lightness``.
 
@@ -223,19 +246,35 @@ def propagate_fast(
     (validation PSNR equal within 0.05 dB) and is ~2.5x faster: it keeps the engines
     interactive. ``fields`` is (h, w, 2k): k chroma fields sharing one solve. ``decay``, when
     given, pulls the solution towards zero (a fading correction) with that weight per
-    full-resolution pixel. Hinted pixels keep their values exactly.
+    full-resolution pixel. ``features`` (h', w', C) at any resolution (resized to the solve's
+    grid) join the lightness in the affinities with ``feature_bandwidth`` (0 = lightness only).
+    Hinted pixels keep their values exactly.
     """
+    with_features = features is not None and feature_bandwidth > 0.0
     if min(lightness.shape) < 2 * MIN_HALF_RESOLUTION_SIDE:
         prior = None if decay is None else np.zeros_like(fields)
-        return propagate(lightness, fields, hint_mask, prior_ab=prior, prior_weight=decay or 0.0)
+        grid_features = resize_features(features, lightness.shape) if with_features else None
+        return propagate(lightness, fields, hint_mask, prior_ab=prior, prior_weight=decay or 0.0, features=grid_features, feature_bandwidth=feature_bandwidth)
     light_low, fields_low, mask_low = coarsen_problem(lightness, fields, hint_mask)
     prior = None if decay is None else np.zeros_like(fields_low)
+    grid_features = resize_features(features, light_low.shape) if with_features else None
     # a coarse pixel stands for 4: the same reach needs 4x the weight (as in the multigrid levels)
-    solved_low = propagate(light_low, fields_low, mask_low, prior_ab=prior, prior_weight=4.0 * (decay or 0.0))
+    solved_low = propagate(
+        light_low, fields_low, mask_low, prior_ab=prior, prior_weight=4.0 * (decay or 0.0), features=grid_features, feature_bandwidth=feature_bandwidth
+    )
     guide_low = light_low.astype(np.float32)
     solved = guided_upsample(solved_low, guide_low, lightness)
     solved[hint_mask] = fields[hint_mask]
     return solved
+
+
+def resize_features(features: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Bilinear resize of a (h', w', C) feature map to ``shape`` (the grid a solve runs on)."""
+    if features.shape[:2] == tuple(shape):
+        return np.asarray(features, dtype=np.float64)
+    tensor = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32)).permute(2, 0, 1)[None]
+    resized = F.interpolate(tensor, size=tuple(shape), mode="bilinear", align_corners=False)
+    return resized[0].permute(1, 2, 0).numpy().astype(np.float64)
 
 
 class ClassicalEngine:

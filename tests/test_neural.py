@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 from skimage import data as skdata
 
-from findcolor.combined import CombinedEngine, blend_by_distance, fuse_with_propagation, hint_distance, propagation_estimates
+from findcolor.combined import CombinedEngine, blend_by_distance, fuse_with_propagation, hint_distance, object_features, propagation_estimates
 from findcolor.errors import EngineError, FindColorError
 from findcolor.hints import Hints, PaletteColor, PointHint, StrokeHint, rasterize_hints
 from findcolor.model import HintNetConfig, build_model
@@ -191,6 +191,52 @@ def test_combined_engine_takes_its_edge_weight_from_the_weights_metadata(weights
     save_weights(model, {"combined_decays": {"one": 1e-3}}, tmp_path / "damaged")
     with pytest.raises(EngineError, match=r"settings in .*hintnet\.json are unreadable"):
         CombinedEngine(tmp_path / "damaged")
+
+
+def test_network_features_cover_the_image_at_one_eighth(weights_dir: Path) -> None:
+    from findcolor.network_io import load_weights
+
+    weights = load_weights(weights_dir)
+    lightness = _scene()  # 37 x 50: padded to 64 x 64 inside
+    _, hint_ab, hint_mask = _hints()
+    out = run_network(weights, lightness, hint_ab, hint_mask, Hints(), with_features=True)
+    assert out["features"].shape == (5, 7, TINY.decoder_widths[2])  # ceil(37 / 8), ceil(50 / 8)
+    assert np.isfinite(out["features"]).all() and out["features"].std() > 0
+    np.testing.assert_array_equal(out["ab"], run_network(weights, lightness, hint_ab, hint_mask, Hints())["ab"])
+
+
+def test_object_features_keep_the_distances_of_features_that_vary_in_few_directions() -> None:
+    rng = np.random.default_rng(3)
+    basis = np.linalg.qr(rng.normal(size=(32, 3)))[0]  # 3 orthonormal directions in 32 channels
+    features = (rng.normal(size=(6, 9, 3)) @ basis.T) + 5.0  # an offset too: the mean is removed
+    projected = object_features(features)
+    assert projected.shape == (6, 9, 8)
+    flat, original = projected.reshape(-1, 8), features.reshape(-1, 32)
+    for i, j in [(0, 1), (5, 40), (13, 53)]:
+        assert np.isclose(np.linalg.norm(flat[i] - flat[j]), np.linalg.norm(original[i] - original[j]))
+    np.testing.assert_array_equal(object_features(features), projected)  # deterministic
+
+
+def test_combined_engine_takes_its_feature_bandwidth_from_the_weights_metadata(weights_dir: Path, tmp_path: Path) -> None:
+    lightness = _scene()
+    hints, hint_ab, hint_mask = _hints()
+    without = CombinedEngine(weights_dir)
+    assert without.feature_bandwidth == 0.0 and "features=" not in without.version
+    model, _, _ = load_unfused(weights_dir)
+    save_weights(model, {"combined_blend_scales": {"1": 8.0}, "combined_feature_bandwidth": 0.5}, tmp_path)
+    engine = CombinedEngine(tmp_path)
+    assert engine.feature_bandwidth == 0.5 and engine.version.endswith("/features=0.5")
+    guided = engine.predict_ab(lightness, hint_ab, hint_mask, hints)
+    plain = without.predict_ab(lightness, hint_ab, hint_mask, hints)
+    np.testing.assert_array_equal(guided[hint_mask], hint_ab[hint_mask])
+    assert np.abs(guided - plain).max() > 0.1  # the features changed how the hints spread
+    network = run_network(engine.weights, lightness, hint_ab, hint_mask, hints, with_features=True)
+    expected = fuse_with_propagation(
+        lightness, network["ab"], hint_ab, hint_mask, 8.0, features=object_features(network["features"]), feature_bandwidth=0.5
+    )
+    np.testing.assert_allclose(guided, expected, atol=1e-5)
+    empty = np.zeros_like(hint_mask)
+    np.testing.assert_array_equal(engine.predict_ab(lightness, np.zeros_like(hint_ab), empty, Hints()), without.predict_ab(lightness, np.zeros_like(hint_ab), empty, Hints()))
 
 
 def test_combined_engine_decay_follows_its_schedule_and_keeps_one_hint_local(weights_dir: Path, tmp_path: Path) -> None:

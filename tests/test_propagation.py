@@ -154,3 +154,47 @@ def test_engine_contract():
     out = engine.predict_ab(lightness, hint_ab, mask, Hints())
     assert out.shape == (50, 70, 2) and out.dtype == np.float32
     np.testing.assert_array_equal(out[10, 10], RED.astype(np.float32))
+
+
+def _same_gray_two_objects(height=48, width=64, edge=32):
+    """Uniform lightness (no edge Levin could see) but features that differ left and right of ``edge``."""
+    lightness = np.full((height, width), 55.0, np.float32)
+    left = np.arange(width)[None, :].repeat(height, 0) < edge
+    features = np.where(left[..., None], np.array([1.0, 0.0]), np.array([0.0, 1.0]))
+    features = features + np.random.default_rng(0).normal(0, 0.01, (height, width, 2))
+    return lightness, left, features
+
+
+def test_features_stop_a_hint_where_the_lightness_cannot():
+    # one gray, two objects (the boundary at column 20); a red hint in the left one, a blue hint far right
+    lightness, left, features = _same_gray_two_objects(edge=20)
+    hint_ab, mask = _empty(lightness.shape)
+    hint_ab[20:28, 4:8], mask[20:28, 4:8] = RED, True
+    hint_ab[20:28, 56:60], mask[20:28, 56:60] = BLUE, True
+    plain = propagate(lightness, hint_ab, mask)
+    guided = propagate(lightness, hint_ab, mask, features=features, feature_bandwidth=0.5)
+
+    def redder(result):
+        return np.linalg.norm(result - RED, axis=-1) < np.linalg.norm(result - BLUE, axis=-1)
+
+    # lightness alone switches colour halfway between the hints, inside the right object
+    assert redder(plain)[:, 20:30].all()
+    # with the features each object takes its own hint's colour, closely
+    assert redder(guided)[left].all() and not redder(guided)[~left].any()
+    assert np.linalg.norm(guided[left] - RED, axis=-1).mean() < 3.0
+    assert np.linalg.norm(guided[~left] - BLUE, axis=-1).mean() < 3.0
+    np.testing.assert_array_equal(guided[mask], hint_ab[mask])
+    # bandwidth 0 means lightness only, whatever features are passed
+    np.testing.assert_array_equal(propagate(lightness, hint_ab, mask, features=features, feature_bandwidth=0.0), plain)
+
+
+def test_feature_affinities_multiply_the_lightness_ones():
+    lightness, _, features = _same_gray_two_objects(8, 8, 4)
+    plain = affinity_laplacian(lightness)
+    guided = affinity_laplacian(lightness, features, feature_bandwidth=0.5)
+    assert abs(guided - guided.T).max() < 1e-12
+    np.testing.assert_allclose(np.asarray(guided.sum(axis=1)).ravel(), 0.0, atol=1e-9)
+    across = (3, 4)  # row 0, columns 3 | 4: neighbours on either side of the feature boundary
+    within = (1, 2)
+    assert -guided[across] < 0.01 * -plain[across]
+    assert -guided[within] > 0.5 * -plain[within]

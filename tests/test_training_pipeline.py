@@ -383,6 +383,29 @@ def test_blend_tuning_picks_parameters_from_the_candidates_and_export_ships_them
     assert engine.decays == {int(c): d for c, d in tuning["decay_by_count"].items()}
 
 
+def test_feature_bandwidth_tuning_keeps_the_best_bandwidth_and_export_ships_it(photo_folder: Path, tmp_path: Path) -> None:
+    from findcolor.combined import CombinedEngine
+    from findcolor.model import build_model
+    from findcolor.network_io import save_weights
+    from training.evaluate import tune_blend_and_features
+    from training.export import export_checkpoint
+
+    torch.manual_seed(0)
+    model = build_model(TINY_V2).eval()
+    save_weights(model, {}, tmp_path / "weights")
+    views = evaluation_views(photo_folder, "train", limit=2)
+    tuning = tune_blend_and_features(views, tmp_path / "weights", [8.0], (0.0, 0.5), edge_weights=(0.0,), counts=(2, 10))
+    means = tuning["best_mean_by_feature_bandwidth"]
+    assert set(means) == {"0", "0.5"} and means["0"] != means["0.5"]  # the features change the scores
+    assert means[f"{tuning['feature_bandwidth']:g}"] == max(means.values())
+    checkpoint = {"model_config": TINY_V2.to_dict(), "model": model.state_dict(), "step": 7, "best_val": 20.0, "train_config": {"data": str(photo_folder)}}
+    torch.save(checkpoint, tmp_path / "best.pt")
+    export_checkpoint(tmp_path / "best.pt", tmp_path / "shipped", blend_tuning={"split": "val", "images": 2, **tuning})
+    assert CombinedEngine(tmp_path / "shipped").feature_bandwidth == tuning["feature_bandwidth"]
+    export_checkpoint(tmp_path / "best.pt", tmp_path / "fine-tuned", settings_from=tmp_path / "shipped")
+    assert CombinedEngine(tmp_path / "fine-tuned").feature_bandwidth == tuning["feature_bandwidth"]
+
+
 def test_a_rebuilt_corpus_is_checked_against_the_recorded_manifest() -> None:
     recorded = {"photos": [{"id": "a", "sha256": "1"}, {"id": "b", "sha256": "2"}, {"id": "c", "sha256": "3"}]}
     assert corpus.manifest_differences(recorded, recorded) == []

@@ -49,7 +49,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from findcolor.combined import CombinedEngine, blend_by_distance, hint_distance, propagation_estimates
+from findcolor.combined import CombinedEngine, blend_by_distance, hint_distance, object_features, propagation_estimates
 from findcolor.hints import Hints
 from findcolor.network_io import run_network
 from findcolor.neural import NeuralEngine
@@ -283,6 +283,7 @@ def tune_blend(
     decays: tuple[float, ...] = (0.0,),
     counts: tuple[int, ...] = HINT_COUNTS,
     edge_tolerance_db: float = 0.02,
+    feature_bandwidth: float = 0.0,
 ) -> dict:
     """The combined engine's blend parameters chosen on ``views``, best PSNR that does not flood.
 
@@ -303,18 +304,25 @@ def tune_blend(
     weight prevents, while a curator paints hints exactly beside edges). Returns ``{"scores":
     {"edge|decay|scale": {count: psnr}}, "bleed": {"edge|decay|scale": {strokes: bleed}},
     "network_bleed": {strokes: bleed}, "best_mean_by_edge_weight", "edge_weight", "by_count":
-    {count: scale}, "decay_by_count": {count: decay}}``.
+    {count: scale}, "decay_by_count": {count: decay}, "feature_bandwidth"}``. The spreads use
+    the network's object features at ``feature_bandwidth`` (0 = lightness only); compare
+    bandwidths with :func:`tune_blend_and_features`.
     """
     engine = NeuralEngine(weights_dir)  # its network output includes the weights' chroma calibration
     scores: dict[str, dict[str, list[float]]] = {}
     stroke_bleed: dict[str, dict[int, list[float]]] = {}
     network_bleed: dict[int, list[float]] = {}
 
-    def candidates(lightness: np.ndarray, network_ab: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray):  # noqa: ANN202
+    def network(lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The network's chroma and, when the bandwidth uses them, its object features."""
+        out = run_network(engine.weights, lightness, hint_ab, hint_mask, Hints(), with_features=feature_bandwidth > 0.0)
+        return out["ab"], object_features(out["features"]) if feature_bandwidth > 0.0 else None
+
+    def candidates(lightness: np.ndarray, network_ab: np.ndarray, features: np.ndarray | None, hint_ab: np.ndarray, hint_mask: np.ndarray):  # noqa: ANN202
         """(key, blended ab) for every (edge weight, decay, scale)."""
         distances = {e: hint_distance(lightness, hint_mask, e) for e in edge_weights}
         for decay in decays:
-            classical, corrected = propagation_estimates(lightness, network_ab, hint_ab, hint_mask, decay)
+            classical, corrected = propagation_estimates(lightness, network_ab, hint_ab, hint_mask, decay, features, feature_bandwidth)
             for edge_weight, distance in distances.items():
                 for scale in scales:
                     ab = blend_by_distance(classical, corrected, distance, scale)
@@ -325,8 +333,8 @@ def tune_blend(
         for view in views:
             hint_ab, hint_mask = hint_set(view, count)
             lightness = view.lab[..., 0].copy()
-            network_ab = run_network(engine.weights, lightness, hint_ab, hint_mask, Hints())["ab"]
-            for key, ab in candidates(lightness, network_ab, hint_ab, hint_mask):
+            network_ab, features = network(lightness, hint_ab, hint_mask)
+            for key, ab in candidates(lightness, network_ab, features, hint_ab, hint_mask):
                 scores.setdefault(key, {}).setdefault(str(count), []).append(psnr_rgb(rgb_from(lightness, ab), view.rgb))
     checked = sorted({BLEED_CHECK_STROKES[c] for c in counts if c in BLEED_CHECK_STROKES})
     for strokes in checked:
@@ -336,13 +344,13 @@ def tune_blend(
                 continue
             lightness = view.lab[..., 0].copy()
             no_hint_ab = run_network(engine.weights, lightness, np.zeros_like(hint_ab), np.zeros_like(hint_mask), Hints())["ab"]
-            network_ab = run_network(engine.weights, lightness, hint_ab, hint_mask, Hints())["ab"]
+            network_ab, features = network(lightness, hint_ab, hint_mask)
             true_ab = view.lab[..., 1:]
             reference = bleed(no_hint_ab, engine.predict_ab(lightness, hint_ab, hint_mask, Hints()), true_ab, hint_ab, hint_mask)
             if reference is None:
                 continue
             network_bleed.setdefault(strokes, []).append(reference)
-            for key, ab in candidates(lightness, network_ab, hint_ab, hint_mask):
+            for key, ab in candidates(lightness, network_ab, features, hint_ab, hint_mask):
                 stroke_bleed.setdefault(key, {}).setdefault(strokes, []).append(bleed(no_hint_ab, ab, true_ab, hint_ab, hint_mask) or 0.0)
     summary = {key: {c: float(np.mean(v)) for c, v in by_count.items()} for key, by_count in scores.items()}
     bleed_summary = {key: {s: float(np.mean(v)) for s, v in by_strokes.items()} for key, by_strokes in stroke_bleed.items()}
@@ -372,7 +380,20 @@ def tune_blend(
         "edge_weight": float(best_edge),
         "by_count": {c: float(s) for c, (_, s) in choices[best_edge][1].items()},
         "decay_by_count": {c: float(d) for c, (d, _) in choices[best_edge][1].items()},
+        "feature_bandwidth": float(feature_bandwidth),
     }
+
+
+def tune_blend_and_features(views: list[EvalView], weights_dir: Path, scales: list[float], feature_bandwidths: tuple[float, ...] = (0.0,), **options) -> dict:
+    """:func:`tune_blend` at every feature bandwidth; the bandwidth whose choices score the best
+    mean PSNR over the hint counts wins (the flooding check applies within each, as always).
+
+    Returns the winner's :func:`tune_blend` result plus ``"best_mean_by_feature_bandwidth"``.
+    """
+    results = {bandwidth: tune_blend(views, weights_dir, scales, feature_bandwidth=bandwidth, **options) for bandwidth in feature_bandwidths}
+    means = {bandwidth: result["best_mean_by_edge_weight"][f"{result['edge_weight']:g}"] for bandwidth, result in results.items()}
+    best = max(means, key=means.get)
+    return {**results[best], "best_mean_by_feature_bandwidth": {f"{b:g}": m for b, m in means.items()}}
 
 
 def _score_cell(scores: dict, best_psnr: float) -> str:
@@ -462,6 +483,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tune-blend", type=str, default=None, help="comma-separated blend scales (pixels) to compare (with --split val)")
     parser.add_argument("--tune-edge", type=str, default="0", help="with --tune-blend: comma-separated edge weights (extra pixels per unit of L crossed) to compare")
     parser.add_argument("--tune-decay", type=str, default="0", help="with --tune-blend: comma-separated decays (pull of the spread fields towards zero) to compare")
+    parser.add_argument("--tune-features", type=str, default="0", help="with --tune-blend: comma-separated feature bandwidths (0 = lightness only) to compare")
     parser.add_argument("--tune-chroma", type=str, default=None, help="comma-separated chroma scales of the network to compare (with --split val)")
     args = parser.parse_args(argv)
     if (args.tune_blend or args.tune_chroma) and args.split != ["val"]:
@@ -492,14 +514,16 @@ def main(argv: list[str] | None = None) -> None:
             scales = [float(v) for v in args.tune_blend.split(",")]
             edge_weights = tuple(float(v) for v in args.tune_edge.split(","))
             decays = tuple(float(v) for v in args.tune_decay.split(","))
-            tuning = {"split": "val", "images": len(views), **tune_blend(views, weights_dir, scales, edge_weights, decays)}
+            bandwidths = tuple(float(v) for v in args.tune_features.split(","))
+            tuned = tune_blend_and_features(views, weights_dir, scales, bandwidths, edge_weights=edge_weights, decays=decays)
+            tuning = {"split": "val", "images": len(views), **tuned}
             for key, by_count in tuning["scores"].items():
                 log.info("edge|decay|scale %s: %s", key, {c: round(v, 2) for c, v in by_count.items()})
             path = args.out / "blend_tuning_val.json"
             path.write_text(json.dumps(tuning, indent=1))
             log.info(
-                "best on val: edge weight %g, scale per hint count %s, decay per hint count %s; written to %s",
-                tuning["edge_weight"], tuning["by_count"], tuning["decay_by_count"], path,
+                "best on val: feature bandwidth %g (mean PSNR by bandwidth %s), edge weight %g, scale per hint count %s, decay per hint count %s; written to %s",
+                tuning["feature_bandwidth"], tuning["best_mean_by_feature_bandwidth"], tuning["edge_weight"], tuning["by_count"], tuning["decay_by_count"], path,
             )
             return
         engines = build_engines(weights_dir, None if args.no_baseline else args.baseline)

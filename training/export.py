@@ -23,7 +23,15 @@ from training.photos import list_photos
 log = logging.getLogger(__name__)
 
 # What a fine-tune may keep from the weights it started from (see export_checkpoint's settings_from).
-CARRIED_SETTINGS = ("chroma_scale", "chroma_tuning", "combined_blend_scales", "combined_edge_weight", "combined_decays", "blend_tuning")
+CARRIED_SETTINGS = (
+    "chroma_scale",
+    "chroma_tuning",
+    "combined_blend_scales",
+    "combined_edge_weight",
+    "combined_decays",
+    "combined_feature_bandwidth",
+    "blend_tuning",
+)
 
 
 def export_checkpoint(
@@ -71,6 +79,7 @@ def export_checkpoint(
         metadata["combined_blend_scales"] = blend_tuning["by_count"]
         metadata["combined_edge_weight"] = float(blend_tuning.get("edge_weight", 0.0))
         metadata["combined_decays"] = blend_tuning.get("decay_by_count", {})
+        metadata["combined_feature_bandwidth"] = float(blend_tuning.get("feature_bandwidth", 0.0))
         metadata["blend_tuning"] = {"split": blend_tuning["split"], "images": blend_tuning["images"]}
     return save_weights(model.eval(), metadata, directory)
 
