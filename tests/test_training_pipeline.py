@@ -438,3 +438,21 @@ def test_chroma_tuning_respects_the_colourfulness_floor_and_export_ships_the_sca
     raw = run_network(weights, lightness, *no_hints, Hints(), with_calibration=False)["ab"]
     assert np.abs(raw).max() > 0.1
     np.testing.assert_allclose(calibrated, 0.5 * raw, rtol=1e-6, atol=1e-6)
+
+
+def test_retuning_a_weights_folder_keeps_its_network_byte_for_byte(tmp_path: Path) -> None:
+    from findcolor.combined import CombinedEngine
+    from findcolor.model import build_model
+    from findcolor.network_io import load_weights, save_weights
+    from training.export import main as export_main
+
+    torch.manual_seed(0)
+    sha = save_weights(build_model(TINY_V2).eval(), {"step": 3, "combined_blend_scales": {"1": 8.0}}, tmp_path / "weights")
+    tuning = {"split": "val", "images": 2, "by_count": {"1": 16.0}, "edge_weight": 4.0, "decay_by_count": {"1": 1e-5}, "feature_bandwidth": 0.5}
+    (tmp_path / "tuning.json").write_text(json.dumps(tuning))
+    export_main(["--weights", str(tmp_path / "weights"), "--blend-tuning", str(tmp_path / "tuning.json"), "--out", str(tmp_path / "retuned")])
+    assert (tmp_path / "retuned" / "hintnet.safetensors").read_bytes() == (tmp_path / "weights" / "hintnet.safetensors").read_bytes()
+    assert load_weights(tmp_path / "retuned").sha256 == sha
+    engine = CombinedEngine(tmp_path / "retuned")
+    assert (engine.schedule, engine.edge_weight, engine.decays, engine.feature_bandwidth) == ({1: 16.0}, 4.0, {1: 1e-5}, 0.5)
+    assert load_weights(tmp_path / "retuned").metadata["step"] == 3  # the rest of the record is kept
