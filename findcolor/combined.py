@@ -204,9 +204,10 @@ class CombinedEngine:
         return self._decay_at(self._hint_count(hint_mask))
 
     def predict_ab(self, lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray, hints: Hints) -> np.ndarray:
-        with_features = self.feature_bandwidth > 0.0 and bool(hint_mask.any())
+        hinted = bool(hint_mask.any())
+        with_features = hinted and self.feature_bandwidth > 0.0
         network = run_network(self.weights, lightness, hint_ab, hint_mask, hints, with_features=with_features)
-        if not hint_mask.any():
+        if not hinted:
             return network["ab"]
         count = self._hint_count(hint_mask)  # labelled once for both schedules
         return fuse_with_propagation(

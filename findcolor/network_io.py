@@ -161,7 +161,7 @@ def run_network(
             torch.from_numpy(mask)[None, None].contiguous(memory_format=channels_last),
             torch.from_numpy(global_hints_of(hints, weights.config))[None],
             with_bins=with_bins,
-            **({"with_features": True} if with_features else {}),
+            **({"with_features": True} if with_features else {}),  # only v2 networks take the keyword
         )
     ab = out["ab"][0, :, :h, :w].permute(1, 2, 0).numpy().astype(np.float32)
     result = {"ab": ab * chroma_scale(weights) if with_calibration else ab}

@@ -124,12 +124,17 @@ def coarsen_problem(
     return light, ab, mask
 
 
+def _resize_bilinear(field: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Bilinear resize of a (h, w, C) field to ``size`` (computed in float32, returned as float64)."""
+    tensor = torch.from_numpy(np.ascontiguousarray(field, dtype=np.float32)).permute(2, 0, 1)[None]
+    resized = F.interpolate(tensor, size=tuple(size), mode="bilinear", align_corners=False)
+    return resized[0].permute(1, 2, 0).numpy().astype(np.float64)
+
+
 def upsample_2x(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Bilinear 2x upsampling of a (h, w, C) field to ``shape`` (e.g. the initial guess of the finer level)."""
-    tensor = torch.from_numpy(np.ascontiguousarray(coarse, dtype=np.float32)).permute(2, 0, 1)[None]
     h, w = coarse.shape[:2]
-    up = F.interpolate(tensor, size=(h * 2, w * 2), mode="bilinear", align_corners=False)
-    return up[0, :, : shape[0], : shape[1]].permute(1, 2, 0).numpy().astype(np.float64)
+    return np.ascontiguousarray(_resize_bilinear(coarse, (h * 2, w * 2))[: shape[0], : shape[1]])
 
 
 def _system(lightness, hint_ab, hint_mask, prior_ab, prior_weight, features=None, feature_bandwidth=0.0):
@@ -277,9 +282,7 @@ def resize_features(features: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Bilinear resize of a (h', w', C) feature map to ``shape`` (the grid a solve runs on)."""
     if features.shape[:2] == tuple(shape):
         return np.asarray(features, dtype=np.float64)
-    tensor = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32)).permute(2, 0, 1)[None]
-    resized = F.interpolate(tensor, size=tuple(shape), mode="bilinear", align_corners=False)
-    return resized[0].permute(1, 2, 0).numpy().astype(np.float64)
+    return _resize_bilinear(features, shape)
 
 
 class ClassicalEngine:
