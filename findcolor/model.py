@@ -26,6 +26,13 @@ Ideas it is built from:
   hint pyramid (masked average of the hint map, and the hint density, at every scale) is added
   to the encoder after its 1/4, 1/8 and 1/16 stages (through zero-initialised projections)
   and to every decoder stage.
+- Yun et al., "iColoriT: Towards Propagating Local Hints to the Right Region in Interactive
+  Colorization by Leveraging Vision Transformer", WACV 2023: a hint should reach the pixels
+  of its object wherever they are, and no others. Convolutions alone carry one sparse hint
+  only as far as their receptive field and dilute it in every pooled average. Hint attention
+  (v2.1) at 1/16 and 1/8: every cell asks the hinted cells whose decoder features resemble its
+  own (plus a learned "no hint applies" sink) for their colour; it enters through a
+  zero-initialised projection, so the v2.0 network is unchanged when it is added.
 
 Units: callers pass and receive CIELAB units (L in [0, 100], ab roughly in [-110, 110]); the
 normalisation constants of ``findcolor.color`` are applied inside the network.
@@ -107,6 +114,7 @@ class HintNetConfig(OutputsConfig):
     regions: int = 4  # K: regions per region-adaptive (DRConv-style) layer
     region_layers_at_sixteenth: int = 1
     region_layers_at_eighth: int = 1
+    hint_attention_dim: int = 0  # query/key width of the hint attention at 1/16 and 1/8 (0: none, as in v2.0 files)
     architecture: str = ARCHITECTURE  # checkpoints say which network they hold (v1 files have no such field)
 
     def __post_init__(self) -> None:
@@ -344,6 +352,49 @@ class HintPyramid(nn.Module):
         return levels
 
 
+class HintAttention(nn.Module):
+    """Every cell gathers the colour of the hinted cells that look like it (iColoriT's lesson).
+
+    Keys and values come only from the cells that hold a hint (gathered, so the cost grows with
+    the number of hinted cells, not with the image squared): keys from the decoder features
+    there, values from those features plus the cell's masked mean hint ab and hint density.
+    Queries come from every cell. A learned sink ("no hint is about me") competes in the
+    softmax, so a cell on another object can take nothing. The result is added through a
+    zero-initialised 1x1 projection: at initialisation the block is the identity.
+    """
+
+    def __init__(self, channels: int, dim: int) -> None:
+        super().__init__()
+        self.dim = dim
+        self.query = nn.Conv2d(channels, dim, 1)
+        self.key = nn.Linear(channels, dim)
+        self.value = nn.Linear(channels + 3, channels)
+        self.sink = nn.Linear(dim, 1)  # the "no hint applies" logit, from the query
+        self.out = zero_conv(channels, channels)
+
+    def forward(self, x: torch.Tensor, hint_ab: torch.Tensor, hint_mask: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        pooled = F.adaptive_avg_pool2d(torch.cat([hint_ab / AB_NORM * hint_mask, hint_mask], dim=1), (h, w)).flatten(2)
+        density = pooled[:, 2]  # (B, N)
+        given = density > 0
+        hinted = int(given.sum(dim=1).max())
+        if hinted == 0:
+            return x
+        order = given.to(torch.uint8).argsort(dim=1, descending=True, stable=True)[:, :hinted]  # hinted cells first
+        valid = given.gather(1, order)  # (B, K): False where an image has fewer hinted cells than K
+        mean_ab = pooled[:, :2] / density.unsqueeze(1).clamp_min(1e-4)
+        cells = torch.cat([x.flatten(2).to(mean_ab.dtype), mean_ab * given.unsqueeze(1), density.unsqueeze(1).sqrt()], dim=1)
+        tokens = cells.gather(2, order.unsqueeze(1).expand(-1, c + 3, -1)).transpose(1, 2)  # (B, K, C + 3)
+        keys = self.key(tokens[..., :c])  # (B, K, D)
+        values = self.value(tokens)  # (B, K, C)
+        queries = self.query(x).flatten(2).transpose(1, 2)  # (B, N, D)
+        logits = (queries @ keys.transpose(1, 2)) / self.dim**0.5
+        logits = logits.masked_fill(~valid.unsqueeze(1), float("-inf"))
+        weights = torch.softmax(torch.cat([self.sink(queries), logits], dim=2), dim=2)[..., 1:]
+        attended = (weights @ values).transpose(1, 2).reshape(b, c, h, w)
+        return x + self.out(attended.to(x.dtype))
+
+
 class DecoderStage(nn.Module):
     """Upsample the deeper features, add the encoder skip (resized to the decoder's grid) and the
     hint level, then a 3x3 conv."""
@@ -409,8 +460,8 @@ class LiteEncoder(nn.Module):
 
 
 class HintNet(nn.Module):
-    """Pretrained EfficientNet-Lite encoder + hint pyramid + U-Net decoder with region-adaptive
-    layers at 1/16 and 1/8, an ab head at full resolution (pixel shuffle from 1/2) and an
+    """Pretrained EfficientNet-Lite encoder + hint pyramid + U-Net decoder with (optional) hint
+    attention and region-adaptive layers at 1/16 and 1/8, an ab head at full resolution (pixel shuffle from 1/2) and an
     ab-bin head at 1/8. Height and width must be multiples of ``config.multiple``."""
 
     def __init__(self, config: HintNetConfig) -> None:
@@ -426,8 +477,10 @@ class HintNet(nn.Module):
         self.top_block = ResidualBlock(d32)
         self.context = GlobalContext(d32)
         self.up16 = DecoderStage(d32, e16, h16, d16)
+        self.attention16 = HintAttention(d16, config.hint_attention_dim) if config.hint_attention_dim else None
         self.regions16 = nn.Sequential(*[RegionAdaptiveConv(d16, config.regions) for _ in range(config.region_layers_at_sixteenth)])
         self.up8 = DecoderStage(d16, e8, h8, d8)
+        self.attention8 = HintAttention(d8, config.hint_attention_dim) if config.hint_attention_dim else None
         self.regions8 = nn.Sequential(*[RegionAdaptiveConv(d8, config.regions) for _ in range(config.region_layers_at_eighth)])
         self.up4 = DecoderStage(d8, e4, h4, d4)
         self.detail = conv_bn_relu(16, d2)  # full-resolution L and hints, pixel-unshuffled to 1/2
@@ -455,8 +508,14 @@ class HintNet(nn.Module):
         e2, e4, e8, e16, e32 = self.encoder(encoder_input, encoder_hints)  # at the encoder's scale
         z = self.top(torch.cat([F.interpolate(e32, size=hints[4].shape[-2:], mode="bilinear", align_corners=False), hints[4]], dim=1))
         z = self.context(self.top_block(self.global_hints(z, global_hints)))
-        d16 = self.regions16(self.up16(z, e16, hints[3]))
-        d8 = self.regions8(self.up8(d16, e8, hints[2]))
+        d16 = self.up16(z, e16, hints[3])
+        if self.attention16 is not None:
+            d16 = self.attention16(d16, hint_ab, hint_mask)
+        d16 = self.regions16(d16)
+        d8 = self.up8(d16, e8, hints[2])
+        if self.attention8 is not None:
+            d8 = self.attention8(d8, hint_ab, hint_mask)
+        d8 = self.regions8(d8)
         d4 = self.up4(d8, e4, hints[1])
         detail = self.detail(F.pixel_unshuffle(torch.cat([(lightness - L_CENTER) / L_NORM, local], dim=1), 2))
         d2 = self.up2(d4, e2, hints[0]) + detail

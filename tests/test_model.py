@@ -12,6 +12,7 @@ import torch
 
 from findcolor.hints import Hints, PointHint, rasterize_hints
 from findcolor.model import (
+    HintAttention,
     HintNetConfig,
     RegionAdaptiveConv,
     ab_bin_centers,
@@ -29,7 +30,8 @@ from findcolor.network_io import load_unfused, save_weights
 from findcolor.neural import NeuralEngine
 
 TINY = HintNetConfig(decoder_widths=(8, 8, 16, 16, 16), hint_widths=(4, 4, 4, 4, 4), regions=2)
-CONFIGS = {"tiny": TINY, "shipped-architecture": HintNetConfig()}
+TINY_ATTENTION = HintNetConfig(decoder_widths=(8, 8, 16, 16, 16), hint_widths=(4, 4, 4, 4, 4), regions=2, hint_attention_dim=4)
+CONFIGS = {"tiny": TINY, "tiny-with-attention": TINY_ATTENTION, "shipped-architecture": HintNetConfig(hint_attention_dim=32)}
 V1_BASELINE = Path(__file__).resolve().parents[1] / "training" / "baselines" / "hintnet-v1"
 
 
@@ -118,6 +120,97 @@ def test_a_fresh_encoder_does_not_see_the_hints() -> None:
     for plain, hinted in zip(*captured):
         torch.testing.assert_close(hinted, plain, atol=0, rtol=0)
     assert not torch.allclose(with_hints, without, atol=1e-3)  # the hint pyramid and decoder do see them
+
+
+def _dense_hint_attention(layer: HintAttention, x: torch.Tensor, hint_ab: torch.Tensor, hint_mask: torch.Tensor) -> torch.Tensor:
+    """The hint attention written the slow, obvious way: one image at a time, every hinted cell a key."""
+    outputs = []
+    for i in range(x.shape[0]):
+        c, h, w = x.shape[1:]
+        pooled = torch.nn.functional.adaptive_avg_pool2d(torch.cat([hint_ab[i : i + 1] / 110.0 * hint_mask[i : i + 1], hint_mask[i : i + 1]], dim=1), (h, w))[0]
+        density = pooled[2].flatten()
+        features = x[i].flatten(1).T  # (N, C)
+        hinted = (density > 0).nonzero().squeeze(1)
+        if hinted.numel() == 0:
+            outputs.append(x[i])
+            continue
+        mean_ab = (pooled[:2].flatten(1) / density.clamp_min(1e-4)).T[hinted]
+        keys = layer.key(features[hinted])
+        values = layer.value(torch.cat([features[hinted], mean_ab, density[hinted, None].sqrt()], dim=1))
+        queries = layer.query(x[i : i + 1]).flatten(2)[0].T  # (N, D)
+        logits = torch.cat([layer.sink(queries), queries @ keys.T / layer.dim**0.5], dim=1)
+        attended = torch.softmax(logits, dim=1)[:, 1:] @ values  # (N, C)
+        outputs.append(x[i] + layer.out(attended.T.reshape(1, c, h, w))[0])
+    return torch.stack(outputs)
+
+
+def test_hint_attention_equals_the_dense_computation_for_every_hint_count() -> None:
+    """Gathering the hinted cells of a batch (padded to the largest count, masked) must give what
+    attending image by image over exactly its own hinted cells gives, and no hint means no change."""
+    torch.manual_seed(0)
+    layer = HintAttention(channels=6, dim=4)
+    torch.nn.init.normal_(layer.out.weight, std=0.5)  # as after training (it starts at zero)
+    x = torch.randn(3, 6, 4, 5)
+    hint_ab = (torch.rand(3, 2, 16, 20) - 0.5) * 120.0
+    hint_mask = torch.zeros(3, 1, 16, 20)
+    hint_mask[0, 0, 1, 2] = 1.0  # one cell
+    hint_mask[2, 0, ::3, ::4] = 1.0  # most cells
+    hint_mask[2, 0, 12:16, 16:20] = 1.0  # one cell fully hinted
+    with torch.no_grad():
+        torch.testing.assert_close(layer(x, hint_ab * hint_mask, hint_mask), _dense_hint_attention(layer, x, hint_ab * hint_mask, hint_mask))
+        assert torch.equal(layer(x, hint_ab * hint_mask, hint_mask)[1], x[1])  # the image without hints is untouched
+        assert not torch.allclose(layer(x, hint_ab * hint_mask, hint_mask)[0], x[0])
+
+
+def test_hint_attention_carries_a_hint_to_far_cells_that_share_its_features() -> None:
+    """The point of the block: a single hint reaches a far cell whose features match the hinted
+    cell's and not a cell whose features differ (set by hand: keys and queries read one channel)."""
+    layer = HintAttention(channels=2, dim=1)
+    with torch.no_grad():
+        for linear in (layer.key, layer.sink):
+            linear.weight.zero_()
+            linear.bias.zero_()
+        layer.query.weight.zero_()
+        layer.query.bias.zero_()
+        layer.key.weight[0, 0] = 10.0  # key = 10 * object channel
+        layer.query.weight[0, 0] = 10.0  # query = 10 * object channel
+        layer.sink.bias.fill_(20.0)  # the sink wins unless query and key are both "object"
+        layer.value.weight.zero_()
+        layer.value.bias.zero_()
+        layer.value.weight[1, 2] = 1.0  # channel 1 of the value = hint a / 110
+        layer.out.weight.zero_()
+        layer.out.weight[1, 1, 0, 0] = 1.0
+    x = torch.zeros(1, 2, 1, 8)
+    x[0, 0, 0, :4] = 1.0  # cells 0-3: the object; 4-7: something else
+    hint_ab = torch.zeros(1, 2, 1, 8)
+    hint_mask = torch.zeros(1, 1, 1, 8)
+    hint_ab[0, 0, 0, 0] = 55.0
+    hint_mask[0, 0, 0, 0] = 1.0
+    with torch.no_grad():
+        carried = layer(x, hint_ab, hint_mask)[0, 1, 0]
+    assert (carried[:4] > 0.45).all()  # exp(50) / (exp(50) + exp(20)): nearly all of 55/110
+    assert (carried[4:] < 1e-6).all()  # query 0: the sink (logit 20) takes it all
+
+
+def test_adding_hint_attention_to_a_trained_network_leaves_its_outputs_unchanged(tmp_path) -> None:
+    """Hint attention enters through zero-initialised projections: a network extended with it by
+    ``training.train --init-from ... --model '{"hint_attention_dim": ...}'`` starts exactly where
+    the trained one was; an override that would change a trained block is refused."""
+    from training.train import start_from_weights
+
+    model = _trained_looking(TINY)
+    save_weights(model, {}, tmp_path)
+    extended, loaded, provenance = start_from_weights(tmp_path, {"hint_attention_dim": 4})
+    extended.eval()
+    assert extended.attention16 is not None and extended.attention8 is not None
+    assert provenance["added"] and all(name.startswith(("attention16.", "attention8.")) for name in provenance["added"])
+    assert loaded == {name for name, _ in model.named_parameters()}
+    inputs = _inputs(TINY)
+    assert inputs[2].sum() > 0
+    with torch.no_grad():
+        torch.testing.assert_close(extended(*inputs)["ab"], model(*inputs)["ab"], atol=0, rtol=0)
+    with pytest.raises(ValueError, match="does not extend"):
+        start_from_weights(tmp_path, {"decoder_widths": (8, 8, 8, 8, 8)})
 
 
 def test_region_masks_are_one_hot_in_the_forward_pass() -> None:

@@ -20,7 +20,7 @@ from training import corpus
 from training.dataset import CropSampler
 from training.photos import list_photos, photos_in_split, split_of
 from training.protocol import evaluation_views, hint_set, psnr_rgb
-from training.train import get_lr, parse_args, train
+from training.train import TrainConfig, get_lr, parameter_groups, parse_args, train
 
 
 def _encoded(image: Image.Image, fmt: str) -> bytes:
@@ -212,6 +212,25 @@ def test_a_fine_tune_starts_from_shipped_weights_and_records_them(photo_folder: 
     metadata = json.loads((tmp_path / "tuned-weights" / "hintnet.json").read_text())
     assert metadata["started_from"]["sha256"] == sha
     assert metadata["chroma_scale"] == 0.9 and metadata["settings_carried_over"]["from_sha256"] == sha
+
+
+def test_blocks_added_to_a_trained_network_learn_at_the_full_rate_and_the_rest_slower() -> None:
+    """``--init-lr-ratio`` slows only the parameters loaded by ``--init-from``; the pretrained
+    encoder keeps its own ratio on top; new blocks (here the hint attention) get the full rate."""
+    from findcolor.model import build_model
+
+    model = build_model(HintNetConfig(decoder_widths=(8, 8, 16, 16, 16), hint_widths=(4, 4, 4, 4, 4), regions=2, hint_attention_dim=4))
+    loaded = frozenset(name for name, _ in model.named_parameters() if not name.startswith("attention"))
+    groups = parameter_groups(model, TrainConfig(encoder_lr_ratio=0.2, init_lr_ratio=0.1), loaded)
+    scale_of = {id(parameter): group["lr_scale"] for group in groups for parameter in group["params"]}
+    for name, parameter in model.named_parameters():
+        expected = 1.0 if name.startswith("attention") else 0.1
+        if name.startswith("encoder.") and not name.startswith("encoder.hint_injections."):
+            expected *= 0.2
+        assert scale_of[id(parameter)] == pytest.approx(expected), name
+    assert sum(len(group["params"]) for group in groups) == len(list(model.parameters()))
+    without = parameter_groups(model, TrainConfig(encoder_lr_ratio=0.2, init_lr_ratio=0.1))  # a run from ImageNet: nothing loaded
+    assert {group["lr_scale"] for group in without} == {0.2, 1.0}
 
 
 def build_model_parameters(checkpoint: dict) -> list[tuple[str, torch.Tensor]]:

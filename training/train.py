@@ -75,9 +75,10 @@ class TrainConfig:
     checkpoint_minutes: float = 5.0  # wall-clock minutes between "last" checkpoints
     stop_at: int | None = None  # end this run after this step (last.pt written); --resume continues the same schedule
     init_from: str = ""  # a weights folder (hintnet.safetensors + hintnet.json) to start from instead of ImageNet
+    init_lr_ratio: float = 1.0  # with init_from: the loaded parameters learn at this share of the rate (new blocks at the full rate)
     hint_colour_gain: float = 0.0  # extra loss weight on pixels whose true colour is a hint's (see hint_colour_weights)
     hint_colour_sigma: float = 10.0  # ab distance at which that extra weight has fallen to 1/e
-    model: dict = field(default_factory=dict)  # overrides of HintNetConfig fields
+    model: dict = field(default_factory=dict)  # overrides of HintNetConfig fields (with init_from: blocks to add, e.g. hint_attention_dim)
 
 
 SMOKE_OVERRIDES = {
@@ -141,22 +142,45 @@ def compute_loss(out: dict[str, torch.Tensor], batch: Batch, model_config: HintN
     return total, {"loss": total.item(), "l1": regression.item(), "ce": classification.item()}
 
 
-def parameter_groups(model: HintNet, config: TrainConfig) -> list[dict]:
-    """Four AdamW groups: (pretrained encoder | the rest) x (weights with decay | biases and norms without).
+def parameter_groups(model: HintNet, config: TrainConfig, initialised: frozenset[str] = frozenset()) -> list[dict]:
+    """AdamW groups by (pretrained encoder?, started from --init-from?, weights with decay | biases
+    and norms without).
 
-    The encoder's hint injections start at zero and are new, so they learn at the full rate."""
-    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
+    The encoder's hint injections start at zero and are new, so they learn at the full rate.
+    With ``--init-from``, the parameters named in ``initialised`` (those loaded from the weights
+    folder) learn at ``init_lr_ratio`` of their rate, so that blocks added to a trained network
+    can learn fast without shaking what it already knows."""
+    groups: dict[tuple[bool, bool, bool], list[torch.nn.Parameter]] = {}
     for name, parameter in model.named_parameters():
         pretrained = name.startswith("encoder.") and not name.startswith("encoder.hint_injections.")
-        groups.setdefault((pretrained, parameter.ndim > 1), []).append(parameter)
+        groups.setdefault((pretrained, name in initialised, parameter.ndim > 1), []).append(parameter)
     return [
         {
             "params": params,
             "weight_decay": config.weight_decay if decayed else 0.0,
-            "lr_scale": config.encoder_lr_ratio if pretrained else 1.0,
+            "lr_scale": (config.encoder_lr_ratio if pretrained else 1.0) * (config.init_lr_ratio if loaded else 1.0),
         }
-        for (pretrained, decayed), params in sorted(groups.items())
+        for (pretrained, loaded, decayed), params in sorted(groups.items())
     ]
+
+
+def start_from_weights(directory: Path, overrides: dict) -> tuple[HintNet, frozenset[str], dict]:
+    """The network in a weights folder, with ``overrides`` applied to its config (blocks to add,
+    such as ``hint_attention_dim``): (model, names of the parameters loaded, provenance).
+
+    Only parameters of blocks the overrides add may be missing from the file, and the file may
+    hold nothing the new network lacks; anything else is a mistake and raises."""
+    loaded, metadata, sha256 = load_unfused(directory)
+    model = build_model(HintNetConfig.from_dict({**loaded.config.to_dict(), **overrides}))
+    state = loaded.state_dict()
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as error:  # a trained block changed shape
+        raise ValueError(f"--model {overrides} does not extend the network in {directory}: {str(error).splitlines()[1].strip()}") from None
+    if unexpected or any(name in state for name in missing):
+        raise ValueError(f"--model {overrides} does not extend the network in {directory}: missing {missing}, unexpected {unexpected}")
+    provenance = {"init_from": str(directory), "sha256": sha256, "step": metadata.get("step"), "train_config": metadata.get("train_config"), "added": sorted(missing)}
+    return model, frozenset(name for name, _ in model.named_parameters() if name in state), provenance
 
 
 def select_device() -> torch.device:
@@ -231,19 +255,18 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, float]:
     resume_path = out_dir / "last.pt"
     checkpoint = torch.load(resume_path, map_location="cpu", weights_only=False) if resume else None
     pretrained_from = None
-    if config.init_from and not checkpoint:
-        model, metadata, sha256 = load_unfused(Path(config.init_from))
-        model_config = model.config
-        pretrained_from = {"init_from": config.init_from, "sha256": sha256, "step": metadata.get("step"), "train_config": metadata.get("train_config")}
-        log.info("starting from the weights in %s (sha256 %s)", config.init_from, sha256)
+    initialised: frozenset[str] = frozenset()
+    if config.init_from:
+        model, initialised, pretrained_from = start_from_weights(Path(config.init_from), config.model)
+        log.info("starting from the weights in %s (sha256 %s), added %s", config.init_from, pretrained_from["sha256"], pretrained_from["added"])
     else:
-        model_config = HintNetConfig.from_dict(checkpoint["model_config"] if checkpoint else config.model)
-        model = build_model(model_config)
+        model = build_model(HintNetConfig.from_dict(checkpoint["model_config"] if checkpoint else config.model))
+    model_config = model.config
     if config.pretrained and not checkpoint and not config.init_from:
         pretrained_from = load_pretrained_encoder(model)
         log.info("encoder initialised from ImageNet: %s", pretrained_from)
     model = model.to(device)
-    optimizer = torch.optim.AdamW(parameter_groups(model, config), lr=config.lr, betas=(0.9, 0.99))
+    optimizer = torch.optim.AdamW(parameter_groups(model, config, initialised), lr=config.lr, betas=(0.9, 0.99))
     images = load_photos(photos_in_split(Path(config.data), "train"))
     sampler = CropSampler(images, model_config, config.crop_size, degrade_input=config.degrade, seed=config.seed)
     views = evaluation_views(Path(config.data), "val", config.val_photos) if config.eval_every else []
