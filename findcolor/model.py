@@ -461,8 +461,9 @@ class LiteEncoder(nn.Module):
 
 class HintNet(nn.Module):
     """Pretrained EfficientNet-Lite encoder + hint pyramid + U-Net decoder with (optional) hint
-    attention and region-adaptive layers at 1/16 and 1/8, an ab head at full resolution (pixel shuffle from 1/2) and an
-    ab-bin head at 1/8. Height and width must be multiples of ``config.multiple``."""
+    attention and region-adaptive layers at 1/16 and 1/8, an ab head at full resolution (pixel
+    shuffle from 1/2) and an ab-bin head at 1/8. Height and width must be multiples of
+    ``config.multiple``."""
 
     def __init__(self, config: HintNetConfig) -> None:
         super().__init__()
