@@ -256,11 +256,16 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, float]:
     checkpoint = torch.load(resume_path, map_location="cpu", weights_only=False) if resume else None
     pretrained_from = None
     initialised: frozenset[str] = frozenset()
-    if config.init_from:
+    if checkpoint:  # the checkpoint alone rebuilds the run: the --init-from folder may have changed since
+        model = build_model(HintNetConfig.from_dict(checkpoint["model_config"]))
+        if config.init_from:
+            added = set((checkpoint.get("pretrained_from") or {}).get("added", ()))
+            initialised = frozenset(name for name, _ in model.named_parameters() if name not in added)
+    elif config.init_from:
         model, initialised, pretrained_from = start_from_weights(Path(config.init_from), config.model)
         log.info("starting from the weights in %s (sha256 %s), added %s", config.init_from, pretrained_from["sha256"], pretrained_from["added"])
     else:
-        model = build_model(HintNetConfig.from_dict(checkpoint["model_config"] if checkpoint else config.model))
+        model = build_model(HintNetConfig.from_dict(config.model))
     model_config = model.config
     if config.pretrained and not checkpoint and not config.init_from:
         pretrained_from = load_pretrained_encoder(model)
